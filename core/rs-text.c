@@ -1,0 +1,97 @@
+/* rs-text.c: diacritics-insensitive folding, so "nguyen van" finds "Nguyễn Văn".
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "rs-text.h"
+
+#include <string.h>
+
+/**
+ * rs_text_fold:
+ * @text: (nullable): UTF-8 text
+ *
+ * Folds @text for searching: decomposes it, drops the combining marks (Vietnamese tones and
+ * vowel marks), maps đ/Đ to d (đ is a letter of its own, not a d with a mark, so Unicode does
+ * not decompose it), lower-cases, and collapses runs of white space into one space.
+ *
+ * Returns: (transfer full): the folded text; an empty string for %NULL or invalid UTF-8.
+ */
+char *
+rs_text_fold (const char *text)
+{
+  g_autofree char *decomposed = NULL;
+  GString *out;
+  gboolean pending_space = FALSE;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return g_strdup ("");
+
+  decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_NFD);
+  out = g_string_sized_new (strlen (decomposed));
+
+  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_type (c) == G_UNICODE_NON_SPACING_MARK)
+        continue;
+      if (g_unichar_isspace (c))
+        {
+          pending_space = out->len > 0;
+          continue;
+        }
+      if (c == 0x0111 || c == 0x0110) /* đ, Đ */
+        c = 'd';
+      if (pending_space)
+        {
+          g_string_append_c (out, ' ');
+          pending_space = FALSE;
+        }
+      g_string_append_unichar (out, g_unichar_tolower (c));
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+starts_a_word (const char *haystack,
+               const char *word)
+{
+  size_t len = strlen (word);
+
+  for (const char *p = strstr (haystack, word); p != NULL; p = strstr (p + 1, word))
+    {
+      if ((p == haystack || p[-1] == ' ') && len > 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * rs_text_fold_match:
+ * @folded_haystack: text already folded with rs_text_fold()
+ * @query: what the user typed (folded here)
+ *
+ * A query word matches the start of a word of the haystack, so typing "ngu" finds "Nguyễn"
+ * while "an" does not find every "Văn".
+ *
+ * Returns: %TRUE when every word of @query starts a word of @folded_haystack, in any order.
+ */
+gboolean
+rs_text_fold_match (const char *folded_haystack,
+                    const char *query)
+{
+  g_autofree char *folded_query = rs_text_fold (query);
+  g_auto(GStrv) words = g_strsplit (folded_query, " ", -1);
+
+  g_return_val_if_fail (folded_haystack != NULL, FALSE);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] == '\0')
+        continue;
+      if (!starts_a_word (folded_haystack, words[i]))
+        return FALSE;
+    }
+  return TRUE;
+}

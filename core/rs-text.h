@@ -1,0 +1,13 @@
+/* rs-text.h: text helpers shared by the store, the app and the server (Vietnamese folding).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+char     *rs_text_fold        (const char *text);
+gboolean  rs_text_fold_match  (const char *folded_haystack,
+                               const char *query);
+
+G_END_DECLS
