@@ -1,0 +1,32 @@
+/* rs-cli.h: the subcommands of rasoat-cli; each lives in its own cli/rs-cli-<name>.c.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Global options, parsed by main.c before the subcommand. */
+typedef struct
+{
+  const char *db_path;   /* --db PATH: the tablet database (store commands, sync) */
+  const char *data_dir;  /* forms and standards: $RASOAT_DATADIR or the installed data */
+} RsCliContext;
+
+/* A subcommand gets argv starting at its own name; returns the process exit status. */
+typedef int (*RsCliCommandFunc) (RsCliContext *ctx,
+                                 int           argc,
+                                 char        **argv);
+
+typedef struct
+{
+  const char       *name;
+  const char       *summary;  /* N_() marked; translated when printed */
+  RsCliCommandFunc  run;
+} RsCliCommand;
+
+/* Prints a translated error to stderr in the form "rasoat-cli: message". */
+void rs_cli_error (const char *format,
+                   ...) G_GNUC_PRINTF (1, 2);
+
+G_END_DECLS
