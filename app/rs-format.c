@@ -811,3 +811,86 @@ rs_home_group (GPtrArray  *items,
     }
   return groups;
 }
+
+/**
+ * rs_split_villages:
+ * @text: (nullable): villages as typed, separated by commas, semicolons or new lines
+ *
+ * Returns: (transfer full): the villages, trimmed, without empty or repeated names (repeats
+ *   compared without case or diacritics).
+ */
+char **
+rs_split_villages (const char *text)
+{
+  g_auto(GStrv) parts = g_regex_split_simple ("[,;\\n]", text != NULL ? text : "", 0, 0);
+  g_autoptr(GPtrArray) villages = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *name = g_strstrip (parts[i]);
+      char *folded;
+
+      if (*name == '\0')
+        continue;
+      folded = rs_text_fold (name);
+      if (!g_hash_table_add (seen, folded))
+        continue;
+      g_ptr_array_add (villages, g_strdup (name));
+    }
+  g_ptr_array_add (villages, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&villages), FALSE);
+}
+
+/**
+ * rs_join_villages:
+ *
+ * Returns: (transfer full): "Thôn 1, Thôn 2", what rs_split_villages() reads back.
+ */
+char *
+rs_join_villages (const char * const *villages)
+{
+  if (villages == NULL)
+    return g_strdup ("");
+  return g_strjoinv (", ", (char **) villages);
+}
+
+/**
+ * rs_check_commune_code:
+ *
+ * Returns: (transfer none) (nullable): what is wrong with @code and what to do, or %NULL if it
+ *   is a commune code (exactly 5 digits).
+ */
+const char *
+rs_check_commune_code (const char *code)
+{
+  if (code == NULL || *code == '\0')
+    return _("Enter the commune code: 5 digits, from the official list of administrative units.");
+  if (strlen (code) != 5 || strspn (code, "0123456789") != 5)
+    return _("The commune code has exactly 5 digits, for example 25450.");
+  return NULL;
+}
+
+/**
+ * rs_check_server_address:
+ *
+ * Returns: (transfer none) (nullable): what is wrong with @address, or %NULL if it is empty
+ *   (work offline) or an http(s) address.
+ */
+const char *
+rs_check_server_address (const char *address)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  if (address == NULL || *address == '\0')
+    return NULL;
+  uri = g_uri_parse (address, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || scheme == NULL || g_uri_get_host (uri) == NULL
+      || *g_uri_get_host (uri) == '\0'
+      || (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
+    return _("The server address starts with https:// or http://, for example "
+             "https://rasoat.example.gov.vn. Leave it empty to work offline.");
+  return NULL;
+}

@@ -115,4 +115,10 @@ GPtrArray *rs_home_group          (GPtrArray      *items,
 gboolean   rs_home_item_matches   (const RsHomeItem *item,
                                    const char       *query);
 
+/* First-start setup. */
+char            **rs_split_villages             (const char  *text);
+char             *rs_join_villages              (const char * const *villages);
+const char       *rs_check_commune_code         (const char  *code);
+const char       *rs_check_server_address       (const char  *address);
+
 G_END_DECLS

@@ -425,6 +425,40 @@ START_TEST (test_home_grouping)
 }
 END_TEST
 
+START_TEST (test_villages)
+{
+  g_auto(GStrv) villages = rs_split_villages (" Thôn 1, Thôn 2;\nBản Đôn,, thon 1 ,THÔN 2 ");
+  g_auto(GStrv) none = rs_split_villages (NULL);
+  g_autofree char *joined = NULL;
+
+  ck_assert_int_eq (g_strv_length (villages), 3);
+  ck_assert_str_eq (villages[0], "Thôn 1");
+  ck_assert_str_eq (villages[1], "Thôn 2");
+  ck_assert_str_eq (villages[2], "Bản Đôn");
+  ck_assert_int_eq (g_strv_length (none), 0);
+  joined = rs_join_villages ((const char * const *) villages);
+  ck_assert_str_eq (joined, "Thôn 1, Thôn 2, Bản Đôn");
+}
+END_TEST
+
+START_TEST (test_setup_checks)
+{
+  use_language ("en");
+  ck_assert_ptr_null (rs_check_commune_code ("25450"));
+  ck_assert_ptr_nonnull (rs_check_commune_code (""));
+  ck_assert_ptr_nonnull (rs_check_commune_code ("2545"));
+  ck_assert_ptr_nonnull (rs_check_commune_code ("254500"));
+  ck_assert_ptr_nonnull (rs_check_commune_code ("2545a"));
+  ck_assert_ptr_null (rs_check_server_address (""));
+  ck_assert_ptr_null (rs_check_server_address (NULL));
+  ck_assert_ptr_null (rs_check_server_address ("https://rasoat.example.gov.vn"));
+  ck_assert_ptr_null (rs_check_server_address ("http://127.0.0.1:8765/"));
+  ck_assert_ptr_nonnull (rs_check_server_address ("rasoat.example.gov.vn"));
+  ck_assert_ptr_nonnull (rs_check_server_address ("ftp://host/"));
+  ck_assert_ptr_nonnull (rs_check_server_address ("https://"));
+}
+END_TEST
+
 static Suite *
 format_suite (void)
 {
@@ -451,6 +485,8 @@ format_suite (void)
   suite_add_tcase (suite, labels);
 
   tcase_add_loop_test (home, test_home_grouping, 0, G_N_ELEMENTS (grouping_queries));
+  tcase_add_test (home, test_villages);
+  tcase_add_test (home, test_setup_checks);
   suite_add_tcase (suite, home);
   return suite;
 }
