@@ -415,89 +415,61 @@ rs_format_date_time (GDateTime *date_time)
   return g_date_time_format (date_time, "%H:%M %d/%m/%Y");
 }
 
+/* Indexed by RsClassification (rs-score.h). */
 static const struct
 {
-  RsClassification  classification;
-  const char       *id;
-  const char       *label;
-  const char       *style_class;
+  const char *label;
+  const char *style_class;
 } classifications[] = {
-  { RS_CLASS_UNKNOWN, "", N_("Not known yet"), "rs-badge-unknown" },
-  { RS_CLASS_SCREENED_OUT, "screened_out", N_("Screened out"), "rs-badge-screened-out" },
-  { RS_CLASS_POOR, "poor", N_("Poor household"), "rs-badge-poor" },
-  { RS_CLASS_NEAR_POOR, "near_poor", N_("Near-poor household"), "rs-badge-near-poor" },
-  { RS_CLASS_MIDDLE, "middle", N_("Middle-income household"), "rs-badge-middle" },
-  { RS_CLASS_NOT_POOR, "not_poor", N_("Not poor"), "rs-badge-not-poor" },
+  [RS_CLASSIFICATION_UNKNOWN] = { N_("Not known yet"), "rs-badge-unknown" },
+  [RS_CLASSIFICATION_SCREENED_OUT] = { N_("Screened out"), "rs-badge-screened-out" },
+  [RS_CLASSIFICATION_POOR] = { N_("Poor household"), "rs-badge-poor" },
+  [RS_CLASSIFICATION_NEAR_POOR] = { N_("Near-poor household"), "rs-badge-near-poor" },
+  [RS_CLASSIFICATION_MIDDLE] = { N_("Middle-income household"), "rs-badge-middle" },
+  [RS_CLASSIFICATION_NOT_POOR] = { N_("Not poor"), "rs-badge-not-poor" },
 };
 
 /**
- * rs_classification_from_string:
- * @id: (nullable): a `result/classification` value, e.g. "near_poor"
- *
- * Returns: the class, %RS_CLASS_UNKNOWN for %NULL, empty or unknown values.
- */
-RsClassification
-rs_classification_from_string (const char *id)
-{
-  if (id == NULL)
-    return RS_CLASS_UNKNOWN;
-  for (guint i = 1; i < G_N_ELEMENTS (classifications); i++)
-    {
-      if (g_str_equal (id, classifications[i].id))
-        return classifications[i].classification;
-    }
-  return RS_CLASS_UNKNOWN;
-}
-
-const char *
-rs_classification_to_string (RsClassification classification)
-{
-  if ((guint) classification >= G_N_ELEMENTS (classifications))
-    return "";
-  return classifications[classification].id;
-}
-
-/**
- * rs_classification_label:
+ * rs_badge_label:
  *
  * Returns: (transfer none): the translated name of the class, e.g. "Hộ nghèo".
  */
 const char *
-rs_classification_label (RsClassification classification)
+rs_badge_label (RsClassification classification)
 {
   if ((guint) classification >= G_N_ELEMENTS (classifications))
-    classification = RS_CLASS_UNKNOWN;
+    classification = RS_CLASSIFICATION_UNKNOWN;
   return _(classifications[classification].label);
 }
 
 /**
- * rs_classification_badge_text:
+ * rs_badge_text:
  * @provisional: %TRUE while the record is a draft (the class may still change)
  *
  * Returns: (transfer full): e.g. "Hộ nghèo (dự kiến)".
  */
 char *
-rs_classification_badge_text (RsClassification classification,
+rs_badge_text (RsClassification classification,
                               gboolean         provisional)
 {
-  const char *label = rs_classification_label (classification);
+  const char *label = rs_badge_label (classification);
 
-  if (provisional && classification != RS_CLASS_UNKNOWN)
+  if (provisional && classification != RS_CLASSIFICATION_UNKNOWN)
     /* TRANSLATORS: a household class shown while the review is not finished */
     return g_strdup_printf (_("%s (provisional)"), label);
   return g_strdup (label);
 }
 
 /**
- * rs_classification_style_class:
+ * rs_badge_style_class:
  *
  * Returns: (transfer none): the CSS class that colours the badge, e.g. "rs-badge-poor".
  */
 const char *
-rs_classification_style_class (RsClassification classification)
+rs_badge_style_class (RsClassification classification)
 {
   if ((guint) classification >= G_N_ELEMENTS (classifications))
-    classification = RS_CLASS_UNKNOWN;
+    classification = RS_CLASSIFICATION_UNKNOWN;
   return classifications[classification].style_class;
 }
 
@@ -550,7 +522,7 @@ rs_format_live_result (RsClassification classification,
                        gint64           income_per_capita,
                        gint64           income_line)
 {
-  g_autofree char *badge = rs_classification_badge_text (classification, provisional);
+  g_autofree char *badge = rs_badge_text (classification, provisional);
   GString *out = g_string_new (badge);
 
   if (deprivation_count >= 0 && indicator_count > 0)

@@ -4,18 +4,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "rs-score.h"
 
-/* The household's class as the scoring names it (`result/classification`). */
-typedef enum
-{
-  RS_CLASS_UNKNOWN,
-  RS_CLASS_SCREENED_OUT,
-  RS_CLASS_POOR,
-  RS_CLASS_NEAR_POOR,
-  RS_CLASS_MIDDLE,
-  RS_CLASS_NOT_POOR,
-} RsClassification;
+G_BEGIN_DECLS
 
 /* Where a household stands for the enumerator. */
 typedef enum
@@ -55,12 +46,10 @@ int               rs_days_in_month              (int         year,
                                                  int         month);
 
 /* Classification badges and record states. */
-RsClassification  rs_classification_from_string (const char      *id);
-const char       *rs_classification_to_string   (RsClassification classification);
-const char       *rs_classification_label       (RsClassification classification);
-char             *rs_classification_badge_text  (RsClassification classification,
+const char       *rs_badge_label       (RsClassification classification);
+char             *rs_badge_text  (RsClassification classification,
                                                  gboolean         provisional);
-const char       *rs_classification_style_class (RsClassification classification);
+const char       *rs_badge_style_class (RsClassification classification);
 const char       *rs_display_state_label        (RsDisplayState   state);
 const char       *rs_display_state_style_class  (RsDisplayState   state);
 

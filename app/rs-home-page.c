@@ -235,7 +235,7 @@ bind_row (GtkSignalListItemFactory *factory,
   else
     {
       gboolean provisional = entry->state == RS_DISPLAY_STATE_DRAFT;
-      g_autofree char *badge_text = rs_classification_badge_text (entry->classification,
+      g_autofree char *badge_text = rs_badge_text (entry->classification,
                                                                   provisional);
       g_autofree char *accessible = NULL;
 
@@ -244,7 +244,7 @@ bind_row (GtkSignalListItemFactory *factory,
       set_single_class (details, "state-class", rs_display_state_style_class (entry->state));
       gtk_label_set_text (GTK_LABEL (badge), badge_text);
       set_single_class (badge, "badge-class",
-                        rs_classification_style_class (entry->classification));
+                        rs_badge_style_class (entry->classification));
       gtk_widget_set_visible (badge, entry->state != RS_DISPLAY_STATE_ASSIGNED);
       accessible = g_strdup_printf ("%s, %s, %s", entry->text, entry->details, badge_text);
       gtk_accessible_update_property (GTK_ACCESSIBLE (outer), GTK_ACCESSIBLE_PROPERTY_LABEL,

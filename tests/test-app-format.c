@@ -214,13 +214,13 @@ static const struct
   const char       *label;
   const char       *style_class;
 } class_cases[] = {
-  { "poor", RS_CLASS_POOR, "Poor household", "rs-badge-poor" },
-  { "near_poor", RS_CLASS_NEAR_POOR, "Near-poor household", "rs-badge-near-poor" },
-  { "middle", RS_CLASS_MIDDLE, "Middle-income household", "rs-badge-middle" },
-  { "not_poor", RS_CLASS_NOT_POOR, "Not poor", "rs-badge-not-poor" },
-  { "screened_out", RS_CLASS_SCREENED_OUT, "Screened out", "rs-badge-screened-out" },
-  { "", RS_CLASS_UNKNOWN, "Not known yet", "rs-badge-unknown" },
-  { "rich", RS_CLASS_UNKNOWN, "Not known yet", "rs-badge-unknown" },
+  { "poor", RS_CLASSIFICATION_POOR, "Poor household", "rs-badge-poor" },
+  { "near_poor", RS_CLASSIFICATION_NEAR_POOR, "Near-poor household", "rs-badge-near-poor" },
+  { "middle", RS_CLASSIFICATION_MIDDLE, "Middle-income household", "rs-badge-middle" },
+  { "not_poor", RS_CLASSIFICATION_NOT_POOR, "Not poor", "rs-badge-not-poor" },
+  { "screened_out", RS_CLASSIFICATION_SCREENED_OUT, "Screened out", "rs-badge-screened-out" },
+  { "", RS_CLASSIFICATION_UNKNOWN, "Not known yet", "rs-badge-unknown" },
+  { "rich", RS_CLASSIFICATION_UNKNOWN, "Not known yet", "rs-badge-unknown" },
 };
 
 START_TEST (test_classification_badges)
@@ -229,10 +229,10 @@ START_TEST (test_classification_badges)
 
   use_language ("en");
   ck_assert_int_eq (classification, class_cases[_i].classification);
-  ck_assert_str_eq (rs_classification_label (classification), class_cases[_i].label);
-  ck_assert_str_eq (rs_classification_style_class (classification),
+  ck_assert_str_eq (rs_badge_label (classification), class_cases[_i].label);
+  ck_assert_str_eq (rs_badge_style_class (classification),
                     class_cases[_i].style_class);
-  if (classification != RS_CLASS_UNKNOWN)
+  if (classification != RS_CLASSIFICATION_UNKNOWN)
     ck_assert_str_eq (rs_classification_to_string (classification), class_cases[_i].id);
 }
 END_TEST
@@ -244,9 +244,9 @@ START_TEST (test_badge_provisional)
   g_autofree char *unknown = NULL;
 
   use_language ("en");
-  draft = rs_classification_badge_text (RS_CLASS_NEAR_POOR, TRUE);
-  final = rs_classification_badge_text (RS_CLASS_NEAR_POOR, FALSE);
-  unknown = rs_classification_badge_text (RS_CLASS_UNKNOWN, TRUE);
+  draft = rs_badge_text (RS_CLASSIFICATION_NEAR_POOR, TRUE);
+  final = rs_badge_text (RS_CLASSIFICATION_NEAR_POOR, FALSE);
+  unknown = rs_badge_text (RS_CLASSIFICATION_UNKNOWN, TRUE);
   ck_assert_str_eq (draft, "Near-poor household (provisional)");
   ck_assert_str_eq (final, "Near-poor household");
   ck_assert_str_eq (unknown, "Not known yet");
@@ -285,10 +285,10 @@ START_TEST (test_live_result_english)
   g_autofree char *final = NULL;
 
   use_language ("en");
-  poor = rs_format_live_result (RS_CLASS_POOR, TRUE, 4, 12, TRUE, 1250000, 1500000);
-  not_poor = rs_format_live_result (RS_CLASS_NOT_POOR, TRUE, 1, 12, TRUE, 3200000, 2000000);
-  early = rs_format_live_result (RS_CLASS_UNKNOWN, TRUE, -1, 12, FALSE, 0, 0);
-  final = rs_format_live_result (RS_CLASS_NEAR_POOR, FALSE, 2, 12, TRUE, 1500000, 1500000);
+  poor = rs_format_live_result (RS_CLASSIFICATION_POOR, TRUE, 4, 12, TRUE, 1250000, 1500000);
+  not_poor = rs_format_live_result (RS_CLASSIFICATION_NOT_POOR, TRUE, 1, 12, TRUE, 3200000, 2000000);
+  early = rs_format_live_result (RS_CLASSIFICATION_UNKNOWN, TRUE, -1, 12, FALSE, 0, 0);
+  final = rs_format_live_result (RS_CLASSIFICATION_NEAR_POOR, FALSE, 2, 12, TRUE, 1500000, 1500000);
   ck_assert_str_eq (poor, "Poor household (provisional) · 4/12 deprived · "
                     "1.250.000\u00a0đ/person/month ≤ 1.500.000\u00a0đ");
   ck_assert_str_eq (not_poor, "Not poor (provisional) · 1/12 deprived · "
@@ -308,7 +308,7 @@ START_TEST (test_vietnamese)
 
   if (!use_language ("vi"))
     ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
-  live = rs_format_live_result (RS_CLASS_POOR, TRUE, 4, 12, TRUE, 1250000, 1500000);
+  live = rs_format_live_result (RS_CLASSIFICATION_POOR, TRUE, 4, 12, TRUE, 1250000, 1500000);
   counts = rs_format_home_counts (12, 3, 0);
   one = rs_format_home_counts (1, 0, 1);
   member = rs_format_member_details (45, "Chủ hộ");
@@ -318,7 +318,7 @@ START_TEST (test_vietnamese)
   ck_assert_str_eq (one, "1 hộ đã rà soát hôm nay · không có hộ chờ gửi · 1 cần xử lý");
   ck_assert_str_eq (member, "45 tuổi · Chủ hộ");
   ck_assert_str_eq (rs_display_state_label (RS_DISPLAY_STATE_SENT), "Đã gửi");
-  ck_assert_str_eq (rs_classification_label (RS_CLASS_NEAR_POOR), "Hộ cận nghèo");
+  ck_assert_str_eq (rs_badge_label (RS_CLASSIFICATION_NEAR_POOR), "Hộ cận nghèo");
 }
 END_TEST
 
@@ -360,19 +360,19 @@ sample_households (void)
   GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_home_item_free);
 
   g_ptr_array_add (items, rs_home_item_new ("a", "Nguyễn Văn Bình", "Thôn 10", "H-101",
-                                            RS_DISPLAY_STATE_SENT, RS_CLASS_POOR));
+                                            RS_DISPLAY_STATE_SENT, RS_CLASSIFICATION_POOR));
   g_ptr_array_add (items, rs_home_item_new ("b", "Đặng Thị Đào", "Thôn 2", "H-021",
-                                            RS_DISPLAY_STATE_ASSIGNED, RS_CLASS_UNKNOWN));
+                                            RS_DISPLAY_STATE_ASSIGNED, RS_CLASSIFICATION_UNKNOWN));
   g_ptr_array_add (items, rs_home_item_new ("c", "Lò Văn Ân", "Thôn 2", "H-022",
-                                            RS_DISPLAY_STATE_DRAFT, RS_CLASS_NEAR_POOR));
+                                            RS_DISPLAY_STATE_DRAFT, RS_CLASSIFICATION_NEAR_POOR));
   g_ptr_array_add (items, rs_home_item_new ("d", "Hà Thị Hương", "", NULL,
-                                            RS_DISPLAY_STATE_DRAFT, RS_CLASS_UNKNOWN));
+                                            RS_DISPLAY_STATE_DRAFT, RS_CLASSIFICATION_UNKNOWN));
   g_ptr_array_add (items, rs_home_item_new ("e", "Bùi Văn Cường", "Thôn 10", "H-102",
-                                            RS_DISPLAY_STATE_NEEDS_ATTENTION, RS_CLASS_POOR));
+                                            RS_DISPLAY_STATE_NEEDS_ATTENTION, RS_CLASSIFICATION_POOR));
   g_ptr_array_add (items, rs_home_item_new ("f", "Âu Thị Mai", "Bản Đôn", "H-301",
-                                            RS_DISPLAY_STATE_FINALIZED, RS_CLASS_NOT_POOR));
+                                            RS_DISPLAY_STATE_FINALIZED, RS_CLASSIFICATION_NOT_POOR));
   g_ptr_array_add (items, rs_home_item_new ("g", "Cao Văn An", "Thôn 2", "H-023",
-                                            RS_DISPLAY_STATE_ASSIGNED, RS_CLASS_UNKNOWN));
+                                            RS_DISPLAY_STATE_ASSIGNED, RS_CLASSIFICATION_UNKNOWN));
   return items;
 }
 
