@@ -11,6 +11,9 @@
 
 /* One line per subcommand; the functions are declared in rs-cli.h. */
 static const RsCliCommand commands[] = {
+#ifdef RS_HAVE_SYNC
+  { "sync", N_("Send finalized records to the district server"), rs_cli_sync },
+#endif
   { NULL, NULL, NULL },
 };
 
