@@ -162,11 +162,14 @@ rs_cli_sync (RsCliContext  *ctx,
     }
   if (report->stopped != RS_RETRY_ACTION_SUCCESS)
     {
+      g_autoptr(GString) line = g_string_new (rs_retry_reason_describe (report->stop_reason));
+
+      if (report->stop_http_status > 0)
+        g_string_append_printf (line, " (HTTP %ld)", report->stop_http_status);
       if (report->stop_message != NULL)
-        fprintf (stderr, "%s (HTTP %ld: %s)\n", rs_retry_reason_describe (report->stop_reason),
-                 report->stop_http_status, report->stop_message);
-      else
-        fprintf (stderr, "%s\n", rs_retry_reason_describe (report->stop_reason));
+        g_string_append_printf (line, " %s", report->stop_message);
+      fflush (stdout);
+      fprintf (stderr, "%s\n", line->str);
     }
   printf (_("%u waiting, %u sent, %u parked, %u to retry, %u not tried\n"), report->n_waiting,
           report->n_sent, report->n_parked, report->n_retry, report->n_not_tried);
