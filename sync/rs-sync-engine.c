@@ -628,9 +628,9 @@ on_automatic_run_done (GObject      *source,
 static void
 start_automatic_run (RsSyncEngine *self)
 {
+  /* No check of g_network_monitor_get_network_available(): it says FALSE without a default
+   * route, yet the server may be on the local network; a failed connect costs nothing. */
   if (!self->automatic || self->suspended || rs_sync_engine_is_running (self))
-    return;
-  if (self->monitor != NULL && !g_network_monitor_get_network_available (self->monitor))
     return;
   rs_sync_engine_run_async (self, RS_SYNC_RUN_AUTOMATIC, self->auto_cancellable,
                             on_automatic_run_done, NULL);
