@@ -17,6 +17,9 @@ static const RsCliCommand commands[] = {
   { "export", N_("Export records as XML or CSV (--format, -o DIR)"), rs_cli_export },
   { "backup", N_("Copy the database safely to a backup file"), rs_cli_backup },
   { "score", N_("Score household review records against the poverty standard"), rs_cli_score },
+#ifdef RS_HAVE_SYNC
+  { "sync", N_("Send finalized records to the district server"), rs_cli_sync },
+#endif
   { NULL, NULL, NULL },
 };
 

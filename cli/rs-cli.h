@@ -39,5 +39,9 @@ int rs_cli_backup (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_score (RsCliContext *ctx,
                   int           argc,
                   char        **argv);
+/* rs-cli-sync.c */
+int rs_cli_sync (RsCliContext  *ctx,
+                 int            argc,
+                 char         **argv);
 
 G_END_DECLS
