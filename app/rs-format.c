@@ -866,3 +866,62 @@ rs_check_server_address (const char *address)
              "https://rasoat.example.gov.vn. Leave it empty to work offline.");
   return NULL;
 }
+
+static const struct
+{
+  const char *event;
+  const char *label;
+} sync_events[] = {
+  { "success", N_("Sent") },
+  { "retry", N_("Not sent, will try again") },
+  { "park", N_("Refused by the server") },
+  { "stop-reauth", N_("Stopped: the server did not accept the account") },
+  { "stop-security", N_("Stopped: the server could not be trusted") },
+  { "stop-config", N_("Stopped: the server address is wrong") },
+};
+
+/**
+ * rs_format_sync_event:
+ * @event: an event of the sync log ("success", "retry", "park", "stop-…")
+ *
+ * Returns: (transfer none): the event in words; @event itself when it is not known.
+ */
+const char *
+rs_format_sync_event (const char *event)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (sync_events); i++)
+    {
+      if (g_strcmp0 (event, sync_events[i].event) == 0)
+        return _(sync_events[i].label);
+    }
+  return event != NULL ? event : "";
+}
+
+/**
+ * rs_format_refusal_advice:
+ * @http_status: the status of the server's refusal
+ *
+ * Returns: (transfer none): what the enumerator should do about a record the server refused.
+ */
+const char *
+rs_format_refusal_advice (int http_status)
+{
+  switch (http_status)
+    {
+    case 401:
+    case 403:
+      return _("Check the user name and password in Preferences → Server, then send again.");
+    case 409:
+      return _("The district already has another version of this household. Call the district "
+               "officer before sending again.");
+    case 413:
+      return _("The record is too large for the server. Call the district officer.");
+    case 400:
+    case 422:
+      return _("Open the household, check the answers the message names, finish it again and "
+               "send again. If the message is unclear, call the district officer.");
+    default:
+      return _("Read the server’s message. When the problem is fixed, tap “Send again”. If it is "
+               "unclear, call the district officer.");
+    }
+}

@@ -104,6 +104,10 @@ GPtrArray *rs_home_group          (GPtrArray      *items,
 gboolean   rs_home_item_matches   (const RsHomeItem *item,
                                    const char       *query);
 
+/* The sync page. */
+const char       *rs_format_sync_event          (const char  *event);
+const char       *rs_format_refusal_advice      (int          http_status);
+
 /* First-start setup. */
 char            **rs_split_villages             (const char  *text);
 char             *rs_join_villages              (const char * const *villages);

@@ -9,6 +9,8 @@
 #include "rs-gui-test.h"
 #include "rs-home-page.h"
 #include "rs-setup-page.h"
+#include "rs-store.h"
+#include "rs-sync-page.h"
 #include "rs-window.h"
 
 typedef struct
@@ -144,11 +146,80 @@ do_setup (void)
 }
 
 static gboolean
+home_shows (gpointer data)
+{
+  GtkWidget *home = template_child (e2e.window, RS_TYPE_WINDOW, "home_page");
+
+  return rs_home_page_get_n_visible (RS_HOME_PAGE (home)) == GPOINTER_TO_UINT (data);
+}
+
+/* The district's list: households to visit, as the server hands them to the tablet. */
+static void
+seed_assignments (void)
+{
+  static const struct
+  {
+    const char *id;
+    const char *village;
+    const char *code;
+    const char *head;
+  } households[] = {
+    { "a-101", "Bản Hìn", "BH-01", "Lò Văn Pấng" },
+    { "a-102", "Bản Hìn", "BH-02", "Quàng Thị Ón" },
+    { "a-103", "Bản Hìn", "BH-03", "Cà Văn Thương" },
+    { "a-201", "Bản Sẳng", "BS-01", "Lường Văn Đức" },
+    { "a-202", "Bản Sẳng", "BS-02", "Tòng Thị Hoa" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsStore) store = rs_store_new (e2e.db_path, RS_STORE_OPEN_DEFAULT, NULL, &error);
+  g_autoptr(GPtrArray) assignments =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
+
+  ck_assert_msg (store != NULL, "%s", error != NULL ? error->message : "");
+  for (guint i = 0; i < G_N_ELEMENTS (households); i++)
+    g_ptr_array_add (assignments, rs_assignment_new (households[i].id, households[i].village,
+                                                     households[i].code, households[i].head,
+                                                     "none", NULL));
+  ck_assert (rs_store_replace_assignments (store, assignments, &error));
+  rs_store_close (store);
+}
+
+static void
+check_home_search (void)
+{
+  GtkWidget *home = template_child (e2e.window, RS_TYPE_WINDOW, "home_page");
+  GtkWidget *search = template_child (home, RS_TYPE_HOME_PAGE, "search_entry");
+
+  ck_assert_msg (rs_gui_wait_until (home_shows, GUINT_TO_POINTER (5), 10000),
+                 "Today shows %u households, not the 5 assigned",
+                 rs_home_page_get_n_visible (RS_HOME_PAGE (home)));
+  /* Without diacritics, any word order. */
+  set_text (search, "thi hoa");
+  ck_assert (rs_gui_wait_until (home_shows, GUINT_TO_POINTER (1), 5000));
+  set_text (search, "ban hin");
+  ck_assert (rs_gui_wait_until (home_shows, GUINT_TO_POINTER (3), 5000));
+  set_text (search, "");
+  ck_assert (rs_gui_wait_until (home_shows, GUINT_TO_POINTER (5), 5000));
+}
+
+static void
+visit_sync_page (const char *shot_name)
+{
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.show-sync", NULL);
+  wait_for_page ("sync");
+  screenshots (shot_name);
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
+  wait_for_page ("home");
+}
+
+static gboolean
 run_script (gpointer data)
 {
   ck_assert_msg (rs_gui_wait_until (window_is_up, NULL, 20000), "no window");
   do_setup ();
+  check_home_search ();
   screenshots ("home");
+  visit_sync_page ("sync-empty");
 
   e2e.script_done = TRUE;
   g_application_quit (G_APPLICATION (e2e.app));
@@ -205,6 +276,7 @@ START_TEST (test_household_through_the_ui)
   /* tests/meson.build runs this under dbus-run-session and xvfb-run. */
   ck_assert_msg (g_getenv ("DISPLAY") != NULL, "no DISPLAY: run under xvfb-run");
   argv[2] = e2e.db_path;
+  seed_assignments ();
 
   rs_application_init_i18n ();
   e2e.app = rs_application_new ();

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <string.h>
 
 #include "rs-format.h"
 #include "rs-test.h"
@@ -459,6 +460,20 @@ START_TEST (test_setup_checks)
 }
 END_TEST
 
+START_TEST (test_sync_words)
+{
+  use_language ("en");
+  ck_assert_str_eq (rs_format_sync_event ("success"), "Sent");
+  ck_assert_str_eq (rs_format_sync_event ("park"), "Refused by the server");
+  ck_assert_str_eq (rs_format_sync_event ("something-new"), "something-new");
+  ck_assert_str_eq (rs_format_sync_event (NULL), "");
+  /* Every refusal says what to do, and an account problem points to Preferences. */
+  ck_assert_ptr_nonnull (strstr (rs_format_refusal_advice (401), "Preferences"));
+  ck_assert_ptr_nonnull (strstr (rs_format_refusal_advice (409), "district officer"));
+  ck_assert_ptr_nonnull (strstr (rs_format_refusal_advice (500), "Send again"));
+}
+END_TEST
+
 static Suite *
 format_suite (void)
 {
@@ -482,6 +497,7 @@ format_suite (void)
   tcase_add_test (labels, test_vietnamese);
   tcase_add_test (labels, test_home_counts_plural);
   tcase_add_test (labels, test_member_details);
+  tcase_add_test (labels, test_sync_words);
   suite_add_tcase (suite, labels);
 
   tcase_add_loop_test (home, test_home_grouping, 0, G_N_ELEMENTS (grouping_queries));
