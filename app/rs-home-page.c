@@ -370,3 +370,45 @@ rs_home_page_focus_search (RsHomePage *self)
   g_return_if_fail (RS_IS_HOME_PAGE (self));
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
+
+/**
+ * rs_home_page_lookup:
+ *
+ * Returns: (nullable) (transfer none): the household with @id.
+ */
+const RsHomeItem *
+rs_home_page_lookup (RsHomePage *self,
+                     const char *id)
+{
+  g_return_val_if_fail (RS_IS_HOME_PAGE (self), NULL);
+  for (guint i = 0; i < self->households->len; i++)
+    {
+      RsHomeItem *item = g_ptr_array_index (self->households, i);
+
+      if (g_strcmp0 (item->id, id) == 0)
+        return item;
+    }
+  return NULL;
+}
+
+/**
+ * rs_home_page_open_position:
+ * @position: the line of the list (village headings count)
+ *
+ * Opens the household on that line, as a tap does.
+ *
+ * Returns: %TRUE if the line is a household.
+ */
+gboolean
+rs_home_page_open_position (RsHomePage *self,
+                            guint       position)
+{
+  g_autoptr(RsHomeEntry) entry = NULL;
+
+  g_return_val_if_fail (RS_IS_HOME_PAGE (self), FALSE);
+  entry = g_list_model_get_item (G_LIST_MODEL (self->entries), position);
+  if (entry == NULL || entry->is_header)
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.activate-item", "u", position);
+  return TRUE;
+}

@@ -21,5 +21,9 @@ void        rs_home_page_set_title      (RsHomePage *self,
                                          const char *subtitle);
 guint       rs_home_page_get_n_visible  (RsHomePage *self);
 void        rs_home_page_focus_search   (RsHomePage *self);
+const RsHomeItem *rs_home_page_lookup   (RsHomePage *self,
+                                         const char *id);
+gboolean    rs_home_page_open_position  (RsHomePage *self,
+                                         guint       position);
 
 G_END_DECLS

@@ -377,6 +377,153 @@ rs_records_unpark_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ---- the form -------------------------------------------------------------------------- */
+
+#define HOUSEHOLD_FORM_FILE "vn_household_review.xml"
+
+typedef struct
+{
+  RsForm   *form;
+  RsScorer *scorer;
+} FormAndScorer;
+
+static void
+form_and_scorer_free (FormAndScorer *loaded)
+{
+  g_clear_pointer (&loaded->form, rs_form_unref);
+  g_clear_pointer (&loaded->scorer, rs_scorer_free);
+  g_free (loaded);
+}
+
+static void
+load_form_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  const char *data_dir = task_data;
+  g_autofree char *path = g_build_filename (data_dir, "forms", HOUSEHOLD_FORM_FILE, NULL);
+  g_autoptr(GError) error = NULL;
+  FormAndScorer *loaded = g_new0 (FormAndScorer, 1);
+
+  loaded->form = rs_form_new_from_file (path, &error);
+  if (loaded->form != NULL)
+    loaded->scorer = rs_scorer_new (data_dir, &error);
+  if (error != NULL)
+    {
+      form_and_scorer_free (loaded);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("The household questionnaire cannot be loaded (%s). Reinstall "
+                                 "the app or ask the district for help."), error->message);
+      return;
+    }
+  g_task_return_pointer (task, loaded, (GDestroyNotify) form_and_scorer_free);
+}
+
+void
+rs_records_load_form_async (const char          *data_dir,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_load_form_async);
+  g_task_set_task_data (task, g_strdup (data_dir), g_free);
+  g_task_run_in_thread (task, load_form_thread);
+}
+
+/**
+ * rs_records_load_form_finish:
+ * @out_scorer: (out) (transfer full): the scorer with the standards
+ *
+ * Returns: (transfer full): the household form.
+ */
+RsForm *
+rs_records_load_form_finish (GAsyncResult  *result,
+                             RsScorer     **out_scorer,
+                             GError       **error)
+{
+  FormAndScorer *loaded = g_task_propagate_pointer (G_TASK (result), error);
+  RsForm *form;
+
+  if (loaded == NULL)
+    return NULL;
+  form = g_steal_pointer (&loaded->form);
+  *out_scorer = g_steal_pointer (&loaded->scorer);
+  form_and_scorer_free (loaded);
+  return form;
+}
+
+/* ---- new draft -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char   *form_id;
+  char   *form_version;
+  GBytes *xml;
+  char   *assignment_id;
+} DraftData;
+
+static void
+draft_data_free (DraftData *data)
+{
+  g_free (data->form_id);
+  g_free (data->form_version);
+  g_bytes_unref (data->xml);
+  g_free (data->assignment_id);
+  g_free (data);
+}
+
+static void
+create_draft_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  DraftData *data = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsInstanceInfo) info = rs_instance_info_parse (data->xml, NULL);
+  RsRecord *record;
+
+  record = rs_store_create_draft (source_object, data->form_id, data->form_version,
+                                  info != NULL ? info->instance_id : NULL, data->xml,
+                                  info != NULL ? &info->summary : NULL, data->assignment_id,
+                                  &error);
+  if (record == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, record, (GDestroyNotify) rs_record_free);
+}
+
+void
+rs_records_create_draft_async (RsStore             *store,
+                               RsForm              *form,
+                               GBytes              *instance_xml,
+                               const char          *assignment_id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  DraftData *data = g_new0 (DraftData, 1);
+
+  data->form_id = g_strdup (rs_form_get_id (form));
+  data->form_version = g_strdup (rs_form_get_version (form));
+  data->xml = g_bytes_ref (instance_xml);
+  data->assignment_id = g_strdup (assignment_id);
+  g_task_set_source_tag (task, rs_records_create_draft_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) draft_data_free);
+  g_task_run_in_thread (task, create_draft_thread);
+}
+
+RsRecord *
+rs_records_create_draft_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- one record ------------------------------------------------------------------------- */
 
 static void

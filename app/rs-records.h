@@ -4,7 +4,9 @@
 
 #include <gio/gio.h>
 
+#include "rs-form.h"
 #include "rs-format.h"
+#include "rs-score.h"
 #include "rs-store.h"
 
 G_BEGIN_DECLS
@@ -78,6 +80,26 @@ void        rs_records_unpark_async      (RsStore             *store,
                                           gpointer             user_data);
 gboolean    rs_records_unpark_finish     (GAsyncResult        *result,
                                           GError             **error);
+
+/* The household form and the standards it is scored with, from the data directory. */
+void        rs_records_load_form_async   (const char          *data_dir,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+RsForm     *rs_records_load_form_finish  (GAsyncResult        *result,
+                                          RsScorer           **out_scorer,
+                                          GError             **error);
+
+/* A new draft, in one durable commit, keyed by the instance's meta/instanceID. */
+void        rs_records_create_draft_async  (RsStore             *store,
+                                            RsForm              *form,
+                                            GBytes              *instance_xml,
+                                            const char          *assignment_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+RsRecord   *rs_records_create_draft_finish (GAsyncResult        *result,
+                                            GError             **error);
 
 /* One record, with its XML. */
 void        rs_records_get_async         (RsStore             *store,

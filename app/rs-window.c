@@ -5,7 +5,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "rs-home-page.h"
+#include "rs-interview-page.h"
+#include "rs-live-score.h"
 #include "rs-records.h"
+#include "rs-result-page.h"
 #include "rs-setup-page.h"
 #include "rs-sync-engine.h"
 #include "rs-sync-page.h"
@@ -21,6 +24,8 @@ struct _RsWindow
   RsSetupPage          *setup_page;
   RsHomePage           *home_page;
   RsSyncPage           *sync_page;
+  RsInterviewPage      *interview_page;
+  RsResultPage         *result_page;
 
   GSettings            *settings;
   GCancellable         *cancellable;
@@ -28,6 +33,9 @@ struct _RsWindow
   char                 *device_id;
   RsSyncEngine         *sync_engine;
   guint                 home_generation;
+  RsForm               *form;
+  RsScorer             *scorer;
+  RsResultMode          record_mode;   /* of the record open in the interview page */
 };
 
 G_DEFINE_FINAL_TYPE (RsWindow, rs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -313,8 +321,11 @@ go_home_activated (GtkWidget  *widget,
 {
   RsWindow *self = RS_WINDOW (widget);
 
-  if (g_settings_get_boolean (self->settings, "setup-done"))
-    show_home (self);
+  if (!g_settings_get_boolean (self->settings, "setup-done"))
+    return;
+  /* Every answer is already saved (or queued); leaving keeps the screen for resuming. */
+  rs_interview_page_close (self->interview_page);
+  show_home (self);
 }
 
 static void
@@ -336,16 +347,412 @@ rs_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (rs_window_parent_class)->close_request (window);
 }
 
+
+/* ---- households: new, open, result, finalize ------------------------------------------- */
+
+static void
+on_page_message (RsWindow   *self,
+                 const char *text)
+{
+  rs_window_toast (self, text);
+}
+
+/* The data dictionary fields the app fills in before the first question: where the review
+ * happens (from the setup) and, for an assigned household, what the district's list says. */
+static void
+prefill (RsWindow         *self,
+         RsFormSession    *session,
+         const RsHomeItem *assignment)
+{
+  const char *root = rs_form_get_root_name (self->form);
+  g_auto(GStrv) villages = g_settings_get_strv (self->settings, "villages");
+  g_autofree char *province = g_settings_get_string (self->settings, "province");
+  g_autofree char *code = g_settings_get_string (self->settings, "commune-code");
+  g_autofree char *commune = g_settings_get_string (self->settings, "commune-name");
+  const struct
+  {
+    const char *field;
+    const char *value;
+  } fields[] = {
+    { "admin/province", province },
+    { "admin/commune_code", code },
+    { "admin/commune_name", commune },
+    { "admin/village", assignment != NULL ? assignment->village
+                       : g_strv_length (villages) == 1 ? villages[0] : NULL },
+    { "admin/household_code", assignment != NULL ? assignment->household_code : NULL },
+    { "head/name", assignment != NULL ? assignment->head_name : NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/%s/%s", root, fields[i].field);
+      g_autoptr(GError) error = NULL;
+
+      if (fields[i].value == NULL || *fields[i].value == '\0')
+        continue;
+      if (!rs_form_session_set_value (session, path, fields[i].value, &error))
+        g_debug ("prefill %s: %s", path, error->message);
+    }
+}
+
+static RsFormSession *
+new_session (RsWindow   *self,
+             const char *xml,
+             gsize       length,
+             GError    **error)
+{
+  g_autoptr(RsFormSession) session = NULL;
+  g_autofree char *username = g_settings_get_string (self->settings, "enumerator-name");
+
+  if (xml != NULL)
+    session = rs_form_session_new_from_instance (self->form, xml, (gssize) length, NULL, error);
+  else
+    session = rs_form_session_new (self->form, NULL);
+  if (session == NULL)
+    return NULL;
+  rs_form_session_set_device_id (session, self->device_id);
+  rs_form_session_set_username (session, username);
+  if (rs_live_score_get_lang () == RS_LANG_EN)
+    rs_form_session_set_language (session, "en", NULL);
+  return g_steal_pointer (&session);
+}
+
+typedef struct
+{
+  RsWindow      *self;
+  RsFormSession *session;
+  RsLiveScore   *live_score;
+} Opening;
+
+static void
+opening_free (Opening *opening)
+{
+  g_clear_pointer (&opening->live_score, rs_live_score_free);
+  g_clear_object (&opening->session);
+  g_object_unref (opening->self);
+  g_free (opening);
+}
+
+static void
+show_interview (RsWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->pages, "interview");
+}
+
+static void
+on_draft_created (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Opening *opening = user_data;
+  RsWindow *self = opening->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsRecord) record = rs_records_create_draft_finish (result, &error);
+
+  if (record == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        rs_window_toast (self, error->message);
+      opening_free (opening);
+      return;
+    }
+  self->record_mode = RS_RESULT_MODE_DRAFT;
+  rs_interview_page_open (self->interview_page, self->store,
+                          g_steal_pointer (&opening->session),
+                          g_steal_pointer (&opening->live_score), NULL, FALSE);
+  show_interview (self);
+  opening_free (opening);
+}
+
+static void
+start_household (RsWindow         *self,
+                 const RsHomeItem *assignment)
+{
+  Opening *opening;
+  g_autoptr(GBytes) xml = NULL;
+  gsize length = 0;
+  char *data;
+
+  if (self->store == NULL || self->form == NULL)
+    return;
+  opening = g_new0 (Opening, 1);
+  opening->self = g_object_ref (self);
+  opening->session = new_session (self, NULL, 0, NULL);
+  prefill (self, opening->session, assignment);
+  opening->live_score = rs_live_score_new (self->scorer, opening->session);
+  data = rs_form_session_serialize (opening->session, &length);
+  xml = g_bytes_new_take (data, length);
+  rs_records_create_draft_async (self->store, self->form, xml,
+                                 assignment != NULL ? assignment->id : NULL, self->cancellable,
+                                 on_draft_created, opening);
+}
+
+static void
+new_household_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  start_household (RS_WINDOW (widget), NULL);
+}
+
+static void
+show_result (RsWindow *self)
+{
+  RsLiveScore *live_score = rs_interview_page_get_live_score (self->interview_page);
+  RsFormSession *session = rs_interview_page_get_session (self->interview_page);
+  g_autofree char *needs = NULL;
+  g_autofree char *head = NULL;
+  const char *root;
+
+  if (session == NULL)
+    return;
+  rs_interview_page_flush (self->interview_page);
+  root = rs_form_get_root_name (self->form);
+  {
+    g_autofree char *needs_path = g_strdup_printf ("/%s/support/needs", root);
+    g_autofree char *head_path = g_strdup_printf ("/%s/head/name", root);
+    g_autoptr(RsFormQuestion) question = rs_form_session_get_question (session, needs_path);
+    g_autoptr(GString) text = g_string_new (NULL);
+
+    head = rs_form_session_get_value (session, head_path);
+    if (question != NULL && question->relevant)
+      {
+        g_auto(GStrv) chosen = g_strsplit (question->value, " ", -1);
+
+        for (guint i = 0; i < question->choices->len; i++)
+          {
+            RsFormChoiceItem *choice = g_ptr_array_index (question->choices, i);
+
+            if (!g_strv_contains ((const char * const *) chosen, choice->value))
+              continue;
+            if (text->len > 0)
+              g_string_append (text, ", ");
+            g_string_append (text, choice->label);
+          }
+      }
+    needs = g_string_free (g_steal_pointer (&text), FALSE);
+  }
+  rs_result_page_show (self->result_page, rs_live_score_get (live_score), head, needs,
+                       self->record_mode);
+  gtk_stack_set_visible_child_name (self->pages, "result");
+}
+
+static void
+on_record_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(RsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsRecord) record = rs_records_get_finish (result, &error);
+  g_autoptr(RsFormSession) session = NULL;
+  gconstpointer xml;
+  gsize length = 0;
+  gboolean draft;
+
+  if (record == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        rs_window_toast (self, error->message);
+      return;
+    }
+  if (record->instance_xml == NULL)
+    {
+      rs_window_toast (self, _("This household has no saved answers."));
+      return;
+    }
+  xml = g_bytes_get_data (record->instance_xml, &length);
+  session = new_session (self, xml, length, &error);
+  if (session == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("This household cannot be opened: %s"),
+                                                  error->message);
+
+      rs_window_toast (self, message);
+      return;
+    }
+  draft = record->state == RS_RECORD_STATE_DRAFT;
+  self->record_mode = draft ? RS_RESULT_MODE_DRAFT
+                    : record->state == RS_RECORD_STATE_SENT ? RS_RESULT_MODE_SENT
+                    : RS_RESULT_MODE_FINALIZED;
+  rs_interview_page_open (self->interview_page, self->store, g_object_ref (session),
+                          rs_live_score_new (self->scorer, session), record->current_screen,
+                          !draft);
+  if (draft)
+    show_interview (self);
+  else
+    show_result (self);
+}
+
+static void
+on_open_household (RsWindow   *self,
+                   const char *id,
+                   int         state)
+{
+  if (self->store == NULL || self->form == NULL)
+    return;
+  if (state == RS_DISPLAY_STATE_ASSIGNED)
+    start_household (self, rs_home_page_lookup (self->home_page, id));
+  else
+    rs_records_get_async (self->store, id, self->cancellable, on_record_loaded,
+                          g_object_ref (self));
+}
+
+static void
+on_open_record (RsWindow   *self,
+                const char *instance_id)
+{
+  on_open_household (self, instance_id, RS_DISPLAY_STATE_SENT);
+}
+
+static gboolean
+interview_shown (RsWindow *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "interview") == 0;
+}
+
+static void
+next_screen_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  RsWindow *self = RS_WINDOW (widget);
+
+  if (interview_shown (self))
+    rs_interview_page_next (self->interview_page);
+}
+
+static void
+previous_screen_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  RsWindow *self = RS_WINDOW (widget);
+
+  if (interview_shown (self))
+    rs_interview_page_previous (self->interview_page);
+}
+
+static void
+show_result_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  show_result (RS_WINDOW (widget));
+}
+
+static void
+back_to_answers_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  RsWindow *self = RS_WINDOW (widget);
+
+  if (rs_interview_page_get_session (self->interview_page) != NULL)
+    show_interview (self);
+}
+
+static void
+on_finalized (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(RsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!rs_store_finalize_finish (RS_STORE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("The household could not be finalized: %s"), error->message);
+
+          rs_window_toast (self, message);
+        }
+      return;
+    }
+  rs_interview_page_close (self->interview_page);
+  rs_window_toast (self, _("Finalized: the household waits to be sent."));
+  show_home (self);
+}
+
+static void
+finalize_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  RsWindow *self = RS_WINDOW (widget);
+  RsFormSession *session = rs_interview_page_get_session (self->interview_page);
+  RsLiveScore *live_score = rs_interview_page_get_live_score (self->interview_page);
+  g_autoptr(GBytes) xml = NULL;
+  g_autoptr(RsInstanceInfo) info = NULL;
+  g_autofree char *score_json = NULL;
+  gsize length = 0;
+  guint n_problems;
+  char *data;
+
+  if (session == NULL || rs_interview_page_is_read_only (self->interview_page))
+    return;
+  n_problems = rs_interview_page_show_problems (self->interview_page);
+  if (n_problems > 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "%u answer is missing or needs checking: it is shown in red.",
+                                      "%u answers are missing or need checking: the first is "
+                                      "shown in red.", n_problems),
+                         n_problems);
+
+      show_interview (self);
+      rs_window_toast (self, message);
+      return;
+    }
+  data = rs_form_session_serialize (session, &length);
+  xml = g_bytes_new_take (data, length);
+  info = rs_instance_info_parse (xml, NULL);
+  score_json = rs_live_score_dup_json (live_score);
+  if (info == NULL || info->instance_id == NULL)
+    return;
+  rs_store_finalize_async (self->store, info->instance_id, xml, score_json, &info->summary,
+                           self->cancellable, on_finalized, g_object_ref (self));
+}
+
+static void
+on_interview_finished_screens (RsWindow *self)
+{
+  show_result (self);
+}
+
+static void
+on_form_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(RsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->form = rs_records_load_form_finish (result, &self->scorer, &error);
+  if (self->form == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error);
+      return;
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-household", TRUE);
+}
+
 static void
 rs_window_dispose (GObject *object)
 {
   RsWindow *self = RS_WINDOW (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), RS_TYPE_WINDOW);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->sync_engine);
+  gtk_widget_dispose_template (GTK_WIDGET (self), RS_TYPE_WINDOW);
+  g_clear_pointer (&self->scorer, rs_scorer_free);
+  g_clear_pointer (&self->form, rs_form_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->device_id, g_free);
@@ -365,6 +772,8 @@ rs_window_class_init (RsWindowClass *klass)
   g_type_ensure (RS_TYPE_SETUP_PAGE);
   g_type_ensure (RS_TYPE_HOME_PAGE);
   g_type_ensure (RS_TYPE_SYNC_PAGE);
+  g_type_ensure (RS_TYPE_INTERVIEW_PAGE);
+  g_type_ensure (RS_TYPE_RESULT_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/rasoat/Rasoat/rs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, RsWindow, toast_overlay);
@@ -373,11 +782,23 @@ rs_window_class_init (RsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RsWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, RsWindow, home_page);
   gtk_widget_class_bind_template_child (widget_class, RsWindow, sync_page);
+  gtk_widget_class_bind_template_child (widget_class, RsWindow, interview_page);
+  gtk_widget_class_bind_template_child (widget_class, RsWindow, result_page);
 
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.go-home", NULL, go_home_activated);
   gtk_widget_class_install_action (widget_class, "win.show-sync", NULL, show_sync_activated);
   gtk_widget_class_install_action (widget_class, "win.send-now", NULL, send_now_activated);
+  gtk_widget_class_install_action (widget_class, "win.new-household", NULL,
+                                   new_household_activated);
+  gtk_widget_class_install_action (widget_class, "win.next-screen", NULL,
+                                   next_screen_activated);
+  gtk_widget_class_install_action (widget_class, "win.previous-screen", NULL,
+                                   previous_screen_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-result", NULL, show_result_activated);
+  gtk_widget_class_install_action (widget_class, "win.back-to-answers", NULL,
+                                   back_to_answers_activated);
+  gtk_widget_class_install_action (widget_class, "win.finalize", NULL, finalize_activated);
 }
 
 static void
@@ -387,6 +808,13 @@ rs_window_init (RsWindow *self)
   self->cancellable = g_cancellable_new ();
   g_signal_connect_swapped (self->setup_page, "done", G_CALLBACK (on_setup_done), self);
   g_signal_connect_swapped (self->sync_page, "send-again", G_CALLBACK (on_send_again), self);
+  g_signal_connect_swapped (self->sync_page, "open-record", G_CALLBACK (on_open_record), self);
+  g_signal_connect_swapped (self->home_page, "open-household", G_CALLBACK (on_open_household),
+                            self);
+  g_signal_connect_swapped (self->interview_page, "message", G_CALLBACK (on_page_message), self);
+  g_signal_connect_swapped (self->interview_page, "finished-screens",
+                            G_CALLBACK (on_interview_finished_screens), self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-household", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sync", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-now", FALSE);
 }
@@ -408,6 +836,9 @@ on_store_opened (GObject      *source,
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sync", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-now", TRUE);
+  rs_records_load_form_async (rs_application_get_data_dir (
+                                RS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)))),
+                              self->cancellable, on_form_loaded, g_object_ref (self));
 
   if (!g_settings_get_boolean (self->settings, "setup-done"))
     {
