@@ -50,6 +50,7 @@ struct _RsInterviewPage
   guint            pending_saves;
   gint64           started_us;
   GtkWidget       *roster_add_button;
+  GtkLabel        *screen_title;
 };
 
 G_DEFINE_FINAL_TYPE (RsInterviewPage, rs_interview_page, GTK_TYPE_WIDGET)
@@ -65,6 +66,7 @@ static guint signals[N_SIGNALS];
 
 static void render (RsInterviewPage *self);
 static void refresh (RsInterviewPage *self);
+static void update_navigation (RsInterviewPage *self);
 
 /* ---- the form's structure --------------------------------------------------------------- */
 
@@ -416,6 +418,7 @@ clear_screen (RsInterviewPage *self)
     rs_question_view_flush (g_ptr_array_index (self->views, i));
   g_ptr_array_set_size (self->views, 0);
   self->roster_add_button = NULL;
+  self->screen_title = NULL;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->screen_box))) != NULL)
     gtk_box_remove (self->screen_box, child);
 }
@@ -458,15 +461,24 @@ title_label (const char *text)
   return label;
 }
 
+static const char *
+screen_title (RsFormScreen *screen)
+{
+  if (screen->title != NULL)
+    return screen->title;
+  if (screen->questions->len > 0)
+    return ((RsFormQuestion *) g_ptr_array_index (screen->questions, 0))->label;
+  return "";
+}
+
 static void
 render_screen (RsInterviewPage *self,
                RsFormScreen    *screen)
 {
-  const char *title = screen->title;
+  GtkWidget *title = title_label (screen_title (screen));
 
-  if (title == NULL && screen->questions->len > 0)
-    title = ((RsFormQuestion *) g_ptr_array_index (screen->questions, 0))->label;
-  gtk_box_append (self->screen_box, title_label (title != NULL ? title : ""));
+  gtk_box_append (self->screen_box, title);
+  self->screen_title = GTK_LABEL (title);
 
   for (guint i = 0; i < screen->questions->len; i++)
     {
@@ -740,8 +752,12 @@ refresh (RsInterviewPage *self)
             }
         }
     }
+  /* Titles may quote answers ("Member: Cà Văn Thương"). */
+  if (screen != NULL && self->screen_title != NULL)
+    gtk_label_set_text (self->screen_title, screen_title (screen));
   rebuild_index (self);
   update_live_bar (self);
+  update_navigation (self);
 }
 
 static void
@@ -767,7 +783,7 @@ update_navigation (RsInterviewPage *self)
   if (self->current == ROSTER)
     title = _("Household members");
   else
-    title = screen != NULL && screen->title != NULL ? screen->title : "";
+    title = screen != NULL ? screen_title (screen) : "";
   adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title, text);
 }

@@ -81,7 +81,8 @@ text_row (const char *title,
         gtk_widget_add_css_class (icon, css_class);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
     }
-  if (css_class != NULL)
+  /* Deprived rows are coloured whole; a tick alone says "not deprived". */
+  if (css_class != NULL && g_str_equal (css_class, "rs-indicator-deprived"))
     gtk_widget_add_css_class (row, css_class);
   return row;
 }

@@ -383,6 +383,67 @@ add_member (guint         index,
   settle ();
 }
 
+/* Leaving for Today and opening the household again comes back to the same screen. */
+static void
+leave_and_resume (void)
+{
+  GtkWidget *home = template_child (e2e.window, RS_TYPE_WINDOW, "home_page");
+
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
+  wait_for_page ("home");
+  settle ();
+  /* The draft comes first in its village (households in progress before those to visit). */
+  ck_assert (rs_home_page_open_position (RS_HOME_PAGE (home), 1));
+  wait_for_page ("interview");
+  expect_position (RS_INTERVIEW_ROSTER);
+}
+
+static gboolean
+has_message_dialog (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        {
+          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (window);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* A member added by mistake is removed after a confirmation. */
+static void
+add_and_remove_member (guint index)
+{
+  GtkWidget *add = rs_gui_find_named (GTK_WIDGET (interview ()), "add-member");
+  g_autofree char *card_name = g_strdup_printf ("member:%u", index);
+  AdwMessageDialog *dialog = NULL;
+  GtkWidget *card;
+  GtkWidget *remove;
+  RsFormSession *session = rs_interview_page_get_session (interview ());
+
+  rs_gui_click (add);
+  settle ();
+  ck_assert_int_eq (rs_form_session_count_repeat (session, "/household/members/member"), index);
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.previous-screen", NULL);
+  settle ();
+  expect_position (RS_INTERVIEW_ROSTER);
+  card = rs_gui_find_named (GTK_WIDGET (interview ()), card_name);
+  ck_assert_ptr_nonnull (card);
+  remove = rs_gui_find_mapped_type (card, GTK_TYPE_BUTTON);
+  rs_gui_click (remove);
+  ck_assert_msg (rs_gui_wait_until (has_message_dialog, &dialog, 5000), "no confirmation");
+  adw_message_dialog_response (dialog, "remove");
+  settle ();
+  ck_assert_int_eq (rs_form_session_count_repeat (session, "/household/members/member"),
+                    index - 1);
+}
+
 static void
 interview_household (void)
 {
@@ -429,8 +490,11 @@ interview_household (void)
       if (i == 0)
         screenshots ("member");
       next_screen ();
+      if (i == 0)
+        leave_and_resume ();
     }
   expect_position (RS_INTERVIEW_ROSTER);
+  add_and_remove_member (G_N_ELEMENTS (members) + 1);
   screenshots ("roster");
   next_screen ();
 
