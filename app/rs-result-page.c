@@ -49,6 +49,7 @@ group_with_list (RsResultPage *self,
     adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
+  gtk_widget_add_css_class (list, "rs-result-list");
   gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
                                   -1);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), list);
