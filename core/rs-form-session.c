@@ -760,6 +760,23 @@ remove_template_markers (xmlNodePtr element)
   xmlUnsetNsProp (element, xmlSearchNsByHref (element->doc, element,
                                               (const xmlChar *) RS_XPATH_JR_NS),
                   (const xmlChar *) "template");
+  /* The copy re-declared jr: for that attribute; the document root declares it already. */
+  if (element->nsDef != NULL && element->nsDef->next == NULL && element->nsDef->prefix != NULL
+      && xmlStrEqual (element->nsDef->href, (const xmlChar *) RS_XPATH_JR_NS)
+      && xmlDocGetRootElement (element->doc) != NULL
+      && xmlSearchNsByHref (element->doc, xmlDocGetRootElement (element->doc),
+                            (const xmlChar *) RS_XPATH_JR_NS) != NULL)
+    {
+      gboolean used = FALSE;
+
+      for (xmlNodePtr n = element; n != NULL && !used; n = n == element ? n->children : n->next)
+        used = n->type == XML_ELEMENT_NODE && n != element && n->ns == element->nsDef;
+      if (!used)
+        {
+          xmlFreeNs (element->nsDef);
+          element->nsDef = NULL;
+        }
+    }
   while (child != NULL)
     {
       xmlNodePtr next = child->next;
@@ -2045,6 +2062,12 @@ walk_control (RsFormSession *self,
 {
   xmlNodePtr element = context;
 
+  /* The group ODK wraps around a repeat shares its node; the repeat shows its label. */
+  if (control->type == RS_FORM_CONTROL_GROUP && control->node != NULL && control->node->is_repeat)
+    {
+      walk_children (self, control, context, walk, depth);
+      return;
+    }
   if (control->node != NULL && control->type != RS_FORM_CONTROL_REPEAT)
     {
       element = descend_to (context, control->node);

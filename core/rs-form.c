@@ -112,17 +112,76 @@ fail_unsupported_element (GError     **error,
 
 /* Removes the default (XForms) namespace from copied instance elements, so that plain XPath
  * names such as /data/age match them. */
+static gboolean
+is_blank_text (xmlNodePtr node)
+{
+  if (node->type != XML_TEXT_NODE || node->content == NULL)
+    return FALSE;
+  for (const xmlChar *p = node->content; *p != '\0'; p++)
+    {
+      if (!g_ascii_isspace (*p))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
-strip_default_namespace (xmlNodePtr node)
+clear_default_ns (xmlNodePtr node)
+{
+  for (; node != NULL; node = node->next)
+    {
+      xmlNodePtr child;
+
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      if (node->ns != NULL && node->ns->prefix == NULL)
+        node->ns = NULL;
+      child = node->children;
+      while (child != NULL)
+        {
+          xmlNodePtr next = child->next;
+
+          if (is_blank_text (child))
+            {
+              xmlUnlinkNode (child);
+              xmlFreeNode (child);
+            }
+          child = next;
+        }
+      clear_default_ns (node->children);
+    }
+}
+
+static void
+drop_default_ns_defs (xmlNodePtr node)
 {
   for (; node != NULL; node = node->next)
     {
       if (node->type != XML_ELEMENT_NODE)
         continue;
-      if (node->ns != NULL && node->ns->prefix == NULL)
-        node->ns = NULL;
-      strip_default_namespace (node->children);
+      for (xmlNsPtr *def = &node->nsDef; *def != NULL;)
+        {
+          if ((*def)->prefix == NULL)
+            {
+              xmlNsPtr dropped = *def;
+              *def = dropped->next;
+              dropped->next = NULL;
+              xmlFreeNs (dropped);
+            }
+          else
+            def = &(*def)->next;
+        }
+      drop_default_ns_defs (node->children);
     }
+}
+
+/* Puts copied instance elements in no namespace (so /data/age matches them) and drops layout
+ * whitespace: the record is written in no namespace, indented afresh. */
+static void
+strip_default_namespace (xmlNodePtr node)
+{
+  clear_default_ns (node);
+  drop_default_ns_defs (node);
 }
 
 static gboolean
