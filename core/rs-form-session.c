@@ -47,6 +47,7 @@ struct _RsFormSession
   RsXPathEnv         *env;
   xmlXPathContextPtr  ctx;
   GDateTime          *start_time;
+  char               *saved_time_start;   /* meta/timeStart of a reloaded record */
   char               *language;
   char               *instance_id;
   char               *device_id;
@@ -1087,6 +1088,8 @@ rs_form_session_new_from_instance (RsForm      *form,
                                    GError     **error)
 {
   g_autoptr(RsFormSession) self = NULL;
+  g_autofree char *saved_id = NULL;
+  g_autofree char *saved_time_start = NULL;
   xmlDocPtr saved;
   xmlNodePtr saved_root, id_node;
 
@@ -1116,15 +1119,26 @@ rs_form_session_new_from_instance (RsForm      *form,
       return NULL;
     }
 
+  /* The id lives in meta/instanceID, which rasoat adds when the form lacks it. */
+  id_node = find_instance_id (saved_root);
+  if (id_node != NULL && !element_is_empty (id_node))
+    saved_id = element_text (id_node);
+  for (xmlNodePtr n = id_node != NULL ? id_node->parent->children : NULL; n != NULL; n = n->next)
+    {
+      if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, (const xmlChar *) "timeStart"))
+        saved_time_start = element_text (n);
+    }
+
   self = session_new (form, xmlCopyDoc (form->template_doc, 1), now);
+  self->saved_time_start = g_steal_pointer (&saved_time_start);
   overlay_saved (self, xmlDocGetRootElement (self->doc), saved_root);
   xmlFreeDoc (saved);
 
   id_node = find_instance_id (xmlDocGetRootElement (self->doc));
-  if (id_node != NULL && !element_is_empty (id_node))
+  if (saved_id != NULL)
     {
-      g_autofree char *text = element_text (id_node);
-      self->instance_id = g_strdup (g_str_has_prefix (text, "uuid:") ? text + 5 : text);
+      self->instance_id = g_strdup (g_str_has_prefix (saved_id, "uuid:") ? saved_id + 5
+                                                                          : saved_id);
     }
   else
     self->instance_id = g_uuid_string_random ();
@@ -1136,6 +1150,9 @@ rs_form_session_new_from_instance (RsForm      *form,
       g_clear_pointer (&mark->scopes, g_ptr_array_unref);
     }
   recompute_all (self);
+  /* The record keeps its identity even when the form computes the id (uuid() runs again). */
+  if (saved_id != NULL && id_node != NULL)
+    set_element_text (id_node, saved_id);
   return g_steal_pointer (&self);
 }
 
@@ -1168,6 +1185,7 @@ rs_form_session_finalize (GObject *object)
   g_clear_pointer (&self->start_time, g_date_time_unref);
   g_clear_pointer (&self->form, rs_form_unref);
   g_free (self->language);
+  g_free (self->saved_time_start);
   g_free (self->instance_id);
   g_free (self->device_id);
   g_free (self->username);
@@ -2350,7 +2368,7 @@ rs_form_session_serialize (RsFormSession *self,
   }
   node = ensure_child (meta, "timeStart");
   if (element_is_empty (node))
-    set_element_text (node, start);
+    set_element_text (node, self->saved_time_start != NULL ? self->saved_time_start : start);
   set_element_text (ensure_child (meta, "timeEnd"), now);
   node = ensure_child (meta, "deviceID");
   if (self->device_id != NULL)

@@ -320,7 +320,10 @@ START_TEST (test_round_trip)
   answer (session, "/hh/a", "5");
   xml = rs_form_session_serialize (session, &length);
 
-  reloaded = rs_form_session_new_from_instance (form, xml, length, NULL, &error);
+  {
+    g_autoptr(GDateTime) later = g_date_time_new_utc (2024, 6, 1, 0, 0, 0);
+    reloaded = rs_form_session_new_from_instance (form, xml, length, later, &error);
+  }
   ck_assert_msg (reloaded != NULL, "%s", error != NULL ? error->message : "");
   ck_assert_str_eq (rs_form_session_get_instance_id (reloaded),
                     rs_form_session_get_instance_id (session));
@@ -337,6 +340,7 @@ START_TEST (test_round_trip)
   assert_value (reloaded, "/hh/n_members", "3");
   xml_again = rs_form_session_serialize (reloaded, NULL);
   ck_assert (contains (xml_again, "<m_name>Cúc</m_name>"));
+  ck_assert (contains (xml_again, "<timeStart>2024-05-01T08:30:00.000+07:00</timeStart>"));
 }
 END_TEST
 
