@@ -608,6 +608,15 @@ repeat_paths_of (RsFormNode *node)
   return paths;
 }
 
+static gboolean
+is_date_path (const char *path,
+              gpointer    user_data)
+{
+  RsFormNode *node = g_hash_table_lookup (((RsForm *) user_data)->nodes, path);
+
+  return node != NULL && (node->type == RS_FORM_TYPE_DATE || node->type == RS_FORM_TYPE_DATE_TIME);
+}
+
 /* Analyses and compiles @source evaluated at @context.  @what names the attribute in errors. */
 static xmlXPathCompExprPtr
 compile_expression (Loader      *loader,
@@ -631,8 +640,8 @@ compile_expression (Loader      *loader,
       return NULL;
     }
   repeats = repeat_paths_of (context);
-  analysis = rs_xpath_analyse (source, context->path, (const char * const *) repeats->pdata,
-                               &local_error);
+  analysis = rs_xpath_analyse_full (source, context->path, (const char * const *) repeats->pdata,
+                                    is_date_path, loader->form, &local_error);
   if (analysis == NULL)
     {
       fail (error, RS_FORM_ERROR_INVALID, element,
@@ -790,6 +799,38 @@ parse_preload (RsFormNode *node,
   node->preload_params = g_strdup (params);
 }
 
+/* First pass over the binds: types, which expressions need before they are compiled (dates
+ * compare as day counts). */
+static gboolean
+parse_bind_type (Loader      *loader,
+                 xmlNodePtr   bind,
+                 GError     **error)
+{
+  RsForm *form = loader->form;
+  g_autofree char *nodeset = get_attr (bind, "nodeset");
+  g_autofree char *type = get_attr (bind, "type");
+  RsFormNode *node;
+
+  if (nodeset == NULL)
+    nodeset = get_attr (bind, "ref");
+  if (nodeset == NULL)
+    return fail (error, RS_FORM_ERROR_INVALID, bind,
+                 _("a <bind> has no nodeset. Every bind must name the question it belongs to."));
+  node = resolve_ref (form, nodeset, NULL);
+  if (node == NULL && nodeset[0] != '/' && nodeset[0] != '.')
+    node = find_by_suffix (form, nodeset);
+  if (node == NULL)
+    return fail (error, RS_FORM_ERROR_INVALID, bind,
+                 _("the bind for “%s” points outside the form's instance. Correct the nodeset "
+                   "or add the node to the instance."), nodeset);
+  if (type != NULL && !parse_type (type, &node->type))
+    return fail (error, RS_FORM_ERROR_UNSUPPORTED, bind,
+                 _("the question type “%s” of “%s” is not supported by rasoat."), type,
+                 node->path);
+  node->has_bind = TRUE;
+  return TRUE;
+}
+
 static gboolean
 parse_bind (Loader      *loader,
             xmlNodePtr   bind,
@@ -797,7 +838,6 @@ parse_bind (Loader      *loader,
 {
   RsForm *form = loader->form;
   g_autofree char *nodeset = get_attr (bind, "nodeset");
-  g_autofree char *type = get_attr (bind, "type");
   g_autofree char *preload = get_ns_attr (bind, "preload", RS_XPATH_JR_NS);
   RsFormNode *node;
   static const struct
@@ -824,12 +864,6 @@ parse_bind (Loader      *loader,
     return fail (error, RS_FORM_ERROR_INVALID, bind,
                  _("the bind for “%s” points outside the form's instance. Correct the nodeset "
                    "or add the node to the instance."), nodeset);
-  node->has_bind = TRUE;
-  if (type != NULL && !parse_type (type, &node->type))
-    return fail (error, RS_FORM_ERROR_UNSUPPORTED, bind,
-                 _("the question type “%s” of “%s” is not supported by rasoat."), type,
-                 node->path);
-
   for (guint i = 0; i < G_N_ELEMENTS (expressions); i++)
     {
       g_autofree char *source = get_attr (bind, expressions[i].attr);
@@ -1602,7 +1636,13 @@ load_model (Loader      *loader,
         }
     }
 
-  /* The body first: it says which nodes repeat, which the binds' expressions depend on. */
+  for (xmlNodePtr child = model->children; child != NULL; child = child->next)
+    {
+      if (is_element (child, "bind") && !parse_bind_type (loader, child, error))
+        return FALSE;
+    }
+
+  /* The body next: it says which nodes repeat, which the binds' expressions depend on. */
   form->body = control_new (RS_FORM_CONTROL_GROUP, NULL, body);
   if (body != NULL && !parse_controls (loader, body, form->body, error))
     return FALSE;

@@ -93,6 +93,27 @@ START_TEST (test_constraint_message)
 }
 END_TEST
 
+START_TEST (test_dates_compare_as_days)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autoptr(RsFormQuestion) future = NULL;
+  g_autoptr(RsFormQuestion) past = NULL;
+  g_autoptr(RsFormQuestion) ancient = NULL;
+
+  answer (session, "/hh/dob", "2030-01-01");
+  future = rs_form_session_get_question (session, "/hh/dob");
+  ck_assert (!future->constraint_ok);
+  answer (session, "/hh/dob", "1980-05-02");
+  past = rs_form_session_get_question (session, "/hh/dob");
+  ck_assert (past->constraint_ok);
+  assert_value (session, "/hh/age_from_dob", "43");
+  answer (session, "/hh/dob", "1850-01-01");
+  ancient = rs_form_session_get_question (session, "/hh/dob");
+  ck_assert (!ancient->constraint_ok);
+}
+END_TEST
+
 START_TEST (test_invalid_values_refused)
 {
   g_autoptr(RsForm) form = load_mini_form ();
@@ -403,9 +424,9 @@ START_TEST (test_screens_and_jump_index)
 
   answer (session, "/hh/member[2]/m_name", "Bình");
   screens = rs_form_session_get_screens (session);
-  /* name, greeting, age, has_phone, phone, contact (field-list), 2 × 3 member questions,
+  /* name, greeting, age, dob, has_phone, phone, contact (field-list), 2 × 3 member questions,
    * n_kids, a, support */
-  ck_assert_uint_eq (screens->len, 15);
+  ck_assert_uint_eq (screens->len, 16);
   for (guint i = 0; i < screens->len; i++)
     {
       RsFormScreen *screen = g_ptr_array_index (screens, i);
@@ -417,7 +438,7 @@ START_TEST (test_screens_and_jump_index)
   ck_assert_str_eq (contact->title, "Địa chỉ");
   ck_assert_uint_eq (contact->questions->len, 2);
   ck_assert_str_eq (((RsFormQuestion *) g_ptr_array_index (contact->questions, 1))->value, "Xã A");
-  ck_assert (!((RsFormScreen *) g_ptr_array_index (screens, 4))->relevant);
+  ck_assert (!((RsFormScreen *) g_ptr_array_index (screens, 5))->relevant);
 
   jump = rs_form_session_get_jump_index (session);
   for (guint i = 0; i < jump->len; i++)
@@ -449,6 +470,7 @@ session_suite (void)
 
   tcase_add_test (tc, test_relevance_follows_answers);
   tcase_add_test (tc, test_constraint_message);
+  tcase_add_test (tc, test_dates_compare_as_days);
   tcase_add_test (tc, test_invalid_values_refused);
   tcase_add_test (tc, test_required_and_validate_order);
   tcase_add_test (tc, test_repeats_add_remove);
