@@ -1147,10 +1147,14 @@ parse_group (Loader         *loader,
   if (ref != NULL)
     {
       control->node = resolve_ref (form, ref, control_context (parent, form));
+      if (control->node == NULL && is_repeat)
+        return fail (error, RS_FORM_ERROR_INVALID, element,
+                     _("the repeat “%s” points outside the form's instance. Correct its nodeset "
+                       "or add the node to the instance."), ref);
       if (control->node == NULL)
         return fail (error, RS_FORM_ERROR_INVALID, element,
-                     _("the %s “%s” points outside the form's instance. Correct its ref or add "
-                       "the node to the instance."), is_repeat ? "repeat" : "group", ref);
+                     _("the group “%s” points outside the form's instance. Correct its ref or "
+                       "add the node to the instance."), ref);
       if (control->node == form->root)
         control->node = NULL;
     }
