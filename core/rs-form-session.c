@@ -761,23 +761,6 @@ remove_template_markers (xmlNodePtr element)
   xmlUnsetNsProp (element, xmlSearchNsByHref (element->doc, element,
                                               (const xmlChar *) RS_XPATH_JR_NS),
                   (const xmlChar *) "template");
-  /* The copy re-declared jr: for that attribute; the document root declares it already. */
-  if (element->nsDef != NULL && element->nsDef->next == NULL && element->nsDef->prefix != NULL
-      && xmlStrEqual (element->nsDef->href, (const xmlChar *) RS_XPATH_JR_NS)
-      && xmlDocGetRootElement (element->doc) != NULL
-      && xmlSearchNsByHref (element->doc, xmlDocGetRootElement (element->doc),
-                            (const xmlChar *) RS_XPATH_JR_NS) != NULL)
-    {
-      gboolean used = FALSE;
-
-      for (xmlNodePtr n = element; n != NULL && !used; n = n == element ? n->children : n->next)
-        used = n->type == XML_ELEMENT_NODE && n != element && n->ns == element->nsDef;
-      if (!used)
-        {
-          xmlFreeNs (element->nsDef);
-          element->nsDef = NULL;
-        }
-    }
   while (child != NULL)
     {
       xmlNodePtr next = child->next;
@@ -794,6 +777,47 @@ remove_template_markers (xmlNodePtr element)
             remove_template_markers (child);
         }
       child = next;
+    }
+}
+
+static gboolean
+uses_ns (xmlNodePtr node,
+         xmlNsPtr   ns)
+{
+  if (node->ns == ns)
+    return TRUE;
+  for (xmlAttrPtr attr = node->properties; attr != NULL; attr = attr->next)
+    {
+      if (attr->ns == ns)
+        return TRUE;
+    }
+  for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+    {
+      if (child->type == XML_ELEMENT_NODE && uses_ns (child, ns))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The copy re-declares the namespaces its template used (jr: for jr:template); drop those the
+ * instance no longer uses so the record reads cleanly. */
+static void
+drop_unused_ns_defs (xmlNodePtr element)
+{
+  xmlNsPtr *def = &element->nsDef;
+
+  while (*def != NULL)
+    {
+      xmlNsPtr ns = *def;
+
+      if (!uses_ns (element, ns))
+        {
+          *def = ns->next;
+          ns->next = NULL;
+          xmlFreeNs (ns);
+        }
+      else
+        def = &ns->next;
     }
 }
 
@@ -820,6 +844,7 @@ add_instance (RsFormSession *self,
   xmlNodePtr instance = xmlDocCopyNode (repeat->template_xml, self->doc, 1);
 
   remove_template_markers (instance);
+  drop_unused_ns_defs (instance);
   insert_in_order (parent, instance, repeat);
   attach_states (instance, repeat);
   update_relevance (instance);

@@ -462,6 +462,61 @@ START_TEST (test_screens_and_jump_index)
 }
 END_TEST
 
+static const char nested_form[] =
+  "<h:html xmlns='http://www.w3.org/2002/xforms' xmlns:h='http://www.w3.org/1999/xhtml'"
+  " xmlns:jr='http://openrosa.org/javarosa'><h:head><h:title>n</h:title><model><instance>"
+  "<d id='nested'><hh jr:template=''><size/><p jr:template=''><age/><older/></p></hh>"
+  "<total/></d></instance>"
+  "<bind nodeset='/d/hh/p/age' type='int'/>"
+  "<bind nodeset='/d/hh/p/older' type='string' calculate='if(/d/hh/p/age &gt; /d/hh/size, 1, 0)'/>"
+  "<bind nodeset='/d/hh/size' type='int'/>"
+  "<bind nodeset='/d/total' type='int' calculate='count(/d/hh/p)'/>"
+  "</model></h:head><h:body><group ref='/d/hh'><label>Hộ</label><repeat nodeset='/d/hh'>"
+  "<input ref='/d/hh/size'><label>s</label></input>"
+  "<group ref='/d/hh/p'><label>Người</label><repeat nodeset='/d/hh/p'>"
+  "<input ref='/d/hh/p/age'><label>a</label></input></repeat></group>"
+  "</repeat></group></h:body></h:html>";
+
+START_TEST (test_nested_repeats)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsForm) form = rs_form_new_from_data (nested_form, sizeof nested_form - 1, &error);
+  g_autoptr(RsFormSession) session = NULL;
+  g_autoptr(RsFormSession) reloaded = NULL;
+  g_autofree char *xml = NULL;
+
+  ck_assert_msg (form != NULL, "%s", error != NULL ? error->message : "");
+  session = new_session (form);
+  answer (session, "/d/hh[2]/size", "10");
+  answer (session, "/d/hh[2]/p[3]/age", "40");
+  answer (session, "/d/hh[2]/p[1]/age", "5");
+  answer (session, "/d/hh[1]/size", "1");
+  answer (session, "/d/hh[1]/p[1]/age", "5");
+  ck_assert_uint_eq (rs_form_session_count_repeat (session, "/d/hh"), 2);
+  ck_assert_uint_eq (rs_form_session_count_repeat (session, "/d/hh[2]/p"), 3);
+  ck_assert_uint_eq (rs_form_session_count_repeat (session, "/d/hh[1]/p"), 1);
+  assert_value (session, "/d/total", "4");
+  /* Each person compares with the size of their own household. */
+  assert_value (session, "/d/hh[2]/p[3]/older", "1");
+  assert_value (session, "/d/hh[2]/p[1]/older", "0");
+  assert_value (session, "/d/hh[1]/p[1]/older", "1");
+  answer (session, "/d/hh[2]/size", "50");
+  assert_value (session, "/d/hh[2]/p[3]/older", "0");
+  assert_value (session, "/d/hh[1]/p[1]/older", "1");
+
+  xml = rs_form_session_serialize (session, NULL);
+  ck_assert (strstr (xml, "template") == NULL);
+  reloaded = rs_form_session_new_from_instance (form, xml, -1, NULL, &error);
+  ck_assert_msg (reloaded != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (rs_form_session_count_repeat (reloaded, "/d/hh[2]/p"), 3);
+  assert_value (reloaded, "/d/hh[2]/p[3]/age", "40");
+  assert_value (reloaded, "/d/total", "4");
+  ck_assert (rs_form_session_remove_repeat (reloaded, "/d/hh[1]", &error));
+  assert_value (reloaded, "/d/total", "3");
+  assert_value (reloaded, "/d/hh[1]/size", "50");
+}
+END_TEST
+
 static Suite *
 session_suite (void)
 {
@@ -482,6 +537,7 @@ session_suite (void)
   tcase_add_test (tc, test_instance_of_other_form_refused);
   tcase_add_test (tc, test_language_switch_and_outputs);
   tcase_add_test (tc, test_screens_and_jump_index);
+  tcase_add_test (tc, test_nested_repeats);
   suite_add_tcase (suite, tc);
   return suite;
 }
