@@ -161,7 +161,8 @@ GPtrArray         *rs_form_session_get_jump_index     (RsFormSession  *self);
 /* Every required-but-empty and constraint-breaking relevant answer, in form order. */
 GPtrArray         *rs_form_session_validate           (RsFormSession  *self);
 
-/* Calculators (see RsFormCalculator); returns an id for rs_form_session_remove_calculator(). */
+/* Calculators (see RsFormCalculator); the new one runs once at once, then after every
+ * recomputation.  Returns an id for rs_form_session_remove_calculator(). */
 guint              rs_form_session_add_calculator     (RsFormSession  *self,
                                                        RsFormCalculator func,
                                                        gpointer        user_data,

@@ -1917,3 +1917,29 @@ rs_form_get_value_type (RsForm     *form,
 
   return node != NULL ? node->type : RS_FORM_TYPE_STRING;
 }
+
+xmlXPathCompExprPtr
+rs_form_compile_expression (RsForm      *form,
+                            const char  *expression,
+                            const char  *context_path,
+                            GError     **error)
+{
+  Loader loader = { 0 };
+  RsFormNode *context;
+  xmlXPathCompExprPtr comp;
+
+  g_return_val_if_fail (form != NULL && expression != NULL, NULL);
+
+  context = context_path != NULL ? g_hash_table_lookup (form->nodes, context_path) : form->root;
+  if (context == NULL)
+    {
+      g_set_error (error, RS_FORM_ERROR, RS_FORM_ERROR_INVALID,
+                   _("The form has no node “%s” to evaluate an expression at."), context_path);
+      return NULL;
+    }
+  loader.form = form;
+  loader.compile_ctx = rs_xpath_context_new (NULL, NULL);
+  comp = compile_expression (&loader, expression, context, NULL, "expression", NULL, error);
+  xmlXPathFreeContext (loader.compile_ctx);
+  return comp;
+}

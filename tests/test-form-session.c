@@ -252,6 +252,43 @@ classify (RsFormSession *session,
                                                  NULL));
 }
 
+START_TEST (test_form_expressions_for_scoring)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autoptr(GError) error = NULL;
+  xmlXPathContextPtr ctx = rs_form_session_get_xpath_context (session);
+  xmlXPathCompExprPtr adults = rs_form_compile_expression (form,
+                                                           "count(/hh/member[m_age >= 15])",
+                                                           NULL, &error);
+  xmlXPathCompExprPtr young_head = rs_form_compile_expression (form, "/hh/dob > '2000-01-01'",
+                                                               NULL, &error);
+  xmlXPathCompExprPtr own_age = rs_form_compile_expression (form, "/hh/member/m_age * 2",
+                                                            "/hh/member/m_note", &error);
+  xmlNodePtr second;
+
+  ck_assert (adults != NULL && young_head != NULL && own_age != NULL);
+  answer (session, "/hh/member[1]/m_age", "40");
+  answer (session, "/hh/member[2]/m_age", "10");
+  answer (session, "/hh/member[3]/m_age", "16");
+  answer (session, "/hh/dob", "2001-06-01");
+  ck_assert_double_eq (rs_xpath_eval_number (ctx, adults,
+                                             xmlDocGetRootElement (rs_form_session_get_instance_doc (session)),
+                                             NULL), 2);
+  ck_assert (rs_xpath_eval_boolean (ctx, young_head, NULL, NULL));
+  second = xmlDocGetRootElement (rs_form_session_get_instance_doc (session))->children;
+  while (second != NULL && !xmlStrEqual (second->name, (const xmlChar *) "member"))
+    second = second->next;
+  second = second->next;   /* member[2] */
+  ck_assert_double_eq (rs_xpath_eval_number (ctx, own_age, second->children, NULL), 20);
+  ck_assert_ptr_null (rs_form_compile_expression (form, "pulldata('a')", NULL, NULL));
+  ck_assert_ptr_null (rs_form_compile_expression (form, "1", "/hh/nothing", NULL));
+  xmlXPathFreeCompExpr (adults);
+  xmlXPathFreeCompExpr (young_head);
+  xmlXPathFreeCompExpr (own_age);
+}
+END_TEST
+
 static void
 count_changes (RsFormSession *session,
                gpointer       user_data)
@@ -538,6 +575,7 @@ session_suite (void)
   tcase_add_test (tc, test_language_switch_and_outputs);
   tcase_add_test (tc, test_screens_and_jump_index);
   tcase_add_test (tc, test_nested_repeats);
+  tcase_add_test (tc, test_form_expressions_for_scoring);
   suite_add_tcase (suite, tc);
   return suite;
 }
