@@ -47,6 +47,7 @@ struct _RsFormSession
   RsXPathEnv         *env;
   xmlXPathContextPtr  ctx;
   GDateTime          *start_time;
+  char               *saved_time_start;   /* meta/timeStart of a reloaded record */
   char               *language;
   char               *instance_id;
   char               *device_id;
@@ -779,6 +780,47 @@ remove_template_markers (xmlNodePtr element)
     }
 }
 
+static gboolean
+uses_ns (xmlNodePtr node,
+         xmlNsPtr   ns)
+{
+  if (node->ns == ns)
+    return TRUE;
+  for (xmlAttrPtr attr = node->properties; attr != NULL; attr = attr->next)
+    {
+      if (attr->ns == ns)
+        return TRUE;
+    }
+  for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+    {
+      if (child->type == XML_ELEMENT_NODE && uses_ns (child, ns))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The copy re-declares the namespaces its template used (jr: for jr:template); drop those the
+ * instance no longer uses so the record reads cleanly. */
+static void
+drop_unused_ns_defs (xmlNodePtr element)
+{
+  xmlNsPtr *def = &element->nsDef;
+
+  while (*def != NULL)
+    {
+      xmlNsPtr ns = *def;
+
+      if (!uses_ns (element, ns))
+        {
+          *def = ns->next;
+          ns->next = NULL;
+          xmlFreeNs (ns);
+        }
+      else
+        def = &ns->next;
+    }
+}
+
 static void
 mark_items_within (RsFormSession *self,
                    RsFormNode    *repeat,
@@ -802,6 +844,7 @@ add_instance (RsFormSession *self,
   xmlNodePtr instance = xmlDocCopyNode (repeat->template_xml, self->doc, 1);
 
   remove_template_markers (instance);
+  drop_unused_ns_defs (instance);
   insert_in_order (parent, instance, repeat);
   attach_states (instance, repeat);
   update_relevance (instance);
@@ -1070,6 +1113,8 @@ rs_form_session_new_from_instance (RsForm      *form,
                                    GError     **error)
 {
   g_autoptr(RsFormSession) self = NULL;
+  g_autofree char *saved_id = NULL;
+  g_autofree char *saved_time_start = NULL;
   xmlDocPtr saved;
   xmlNodePtr saved_root, id_node;
 
@@ -1099,15 +1144,26 @@ rs_form_session_new_from_instance (RsForm      *form,
       return NULL;
     }
 
+  /* The id lives in meta/instanceID, which rasoat adds when the form lacks it. */
+  id_node = find_instance_id (saved_root);
+  if (id_node != NULL && !element_is_empty (id_node))
+    saved_id = element_text (id_node);
+  for (xmlNodePtr n = id_node != NULL ? id_node->parent->children : NULL; n != NULL; n = n->next)
+    {
+      if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, (const xmlChar *) "timeStart"))
+        saved_time_start = element_text (n);
+    }
+
   self = session_new (form, xmlCopyDoc (form->template_doc, 1), now);
+  self->saved_time_start = g_steal_pointer (&saved_time_start);
   overlay_saved (self, xmlDocGetRootElement (self->doc), saved_root);
   xmlFreeDoc (saved);
 
   id_node = find_instance_id (xmlDocGetRootElement (self->doc));
-  if (id_node != NULL && !element_is_empty (id_node))
+  if (saved_id != NULL)
     {
-      g_autofree char *text = element_text (id_node);
-      self->instance_id = g_strdup (g_str_has_prefix (text, "uuid:") ? text + 5 : text);
+      self->instance_id = g_strdup (g_str_has_prefix (saved_id, "uuid:") ? saved_id + 5
+                                                                          : saved_id);
     }
   else
     self->instance_id = g_uuid_string_random ();
@@ -1119,6 +1175,9 @@ rs_form_session_new_from_instance (RsForm      *form,
       g_clear_pointer (&mark->scopes, g_ptr_array_unref);
     }
   recompute_all (self);
+  /* The record keeps its identity even when the form computes the id (uuid() runs again). */
+  if (saved_id != NULL && id_node != NULL)
+    set_element_text (id_node, saved_id);
   return g_steal_pointer (&self);
 }
 
@@ -1151,6 +1210,7 @@ rs_form_session_finalize (GObject *object)
   g_clear_pointer (&self->start_time, g_date_time_unref);
   g_clear_pointer (&self->form, rs_form_unref);
   g_free (self->language);
+  g_free (self->saved_time_start);
   g_free (self->instance_id);
   g_free (self->device_id);
   g_free (self->username);
@@ -1959,11 +2019,48 @@ rs_form_session_get_question (RsFormSession *self,
   return make_question (self, state->tnode->control, element);
 }
 
+/* A screen before its questions are rendered: rendering labels and choices is the costly part,
+ * so the app can ask for one screen at a time. */
 typedef struct
 {
-  GPtrArray    *screens;
-  GPtrArray    *jump;
-  RsFormScreen *open_screen;   /* field-list being filled, or NULL */
+  RsFormControl *control;
+  xmlNodePtr     element;
+} QuestionRef;
+
+typedef struct
+{
+  char      *path;
+  char      *title;
+  GArray    *questions;   /* QuestionRef */
+  gboolean   relevant;
+} ScreenPlan;
+
+static void
+screen_plan_free (ScreenPlan *plan)
+{
+  g_free (plan->path);
+  g_free (plan->title);
+  g_array_unref (plan->questions);
+  g_free (plan);
+}
+
+static ScreenPlan *
+screen_plan_new (const char *path,
+                 const char *title)
+{
+  ScreenPlan *plan = g_new0 (ScreenPlan, 1);
+
+  plan->path = g_strdup (path);
+  plan->title = g_strdup (title);
+  plan->questions = g_array_new (FALSE, FALSE, sizeof (QuestionRef));
+  return plan;
+}
+
+typedef struct
+{
+  GPtrArray  *screens;       /* ScreenPlan* */
+  GPtrArray  *jump;
+  ScreenPlan *open_screen;   /* field-list being filled, or NULL */
 } Walk;
 
 static xmlNodePtr
@@ -1988,23 +2085,18 @@ add_question (RsFormSession *self,
               xmlNodePtr     element,
               Walk          *walk)
 {
-  RsFormQuestion *question = make_question (self, control, element);
+  QuestionRef ref = { control, element };
+  ScreenPlan *plan = walk->open_screen;
 
-  if (walk->open_screen != NULL)
+  if (plan == NULL)
     {
-      walk->open_screen->relevant |= question->relevant;
-      g_ptr_array_add (walk->open_screen->questions, question);
-    }
-  else
-    {
-      RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+      g_autofree char *path = element_path (element);
 
-      screen->path = g_strdup (question->path);
-      screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
-      screen->relevant = question->relevant;
-      g_ptr_array_add (screen->questions, question);
-      g_ptr_array_add (walk->screens, screen);
+      plan = screen_plan_new (path, NULL);
+      g_ptr_array_add (walk->screens, plan);
     }
+  plan->relevant |= state_of (element)->relevant;
+  g_array_append_val (plan->questions, ref);
 }
 
 static void
@@ -2045,6 +2137,12 @@ walk_control (RsFormSession *self,
 {
   xmlNodePtr element = context;
 
+  /* The group ODK wraps around a repeat shares its node; the repeat shows its label. */
+  if (control->type == RS_FORM_CONTROL_GROUP && control->node != NULL && control->node->is_repeat)
+    {
+      walk_children (self, control, context, walk, depth);
+      return;
+    }
   if (control->node != NULL && control->type != RS_FORM_CONTROL_REPEAT)
     {
       element = descend_to (context, control->node);
@@ -2070,12 +2168,9 @@ walk_control (RsFormSession *self,
           }
         if (opens_screen)
           {
-            RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+            ScreenPlan *screen = screen_plan_new (path, entry->label[0] != '\0' ? entry->label
+                                                                               : NULL);
 
-            screen->path = g_strdup (path);
-            screen->title = g_strdup (entry->label[0] != '\0' ? entry->label : NULL);
-            screen->questions =
-              g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
             g_ptr_array_add (walk->screens, screen);
             walk->open_screen = screen;
             walk_children (self, control, element, walk, child_depth);
@@ -2125,12 +2220,8 @@ walk_control (RsFormSession *self,
                                          depth + 1, state_of (instance)->relevant);
             if (opens_screen)
               {
-                RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+                ScreenPlan *screen = screen_plan_new (instance_path, instance_entry->label);
 
-                screen->path = g_strdup (instance_path);
-                screen->title = g_strdup (instance_entry->label);
-                screen->questions =
-                  g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
                 g_ptr_array_add (walk->screens, screen);
                 walk->open_screen = screen;
               }
@@ -2157,21 +2248,75 @@ static void
 walk_form (RsFormSession *self,
            Walk          *walk)
 {
-  walk->screens = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_screen_free);
+  walk->screens = g_ptr_array_new_with_free_func ((GDestroyNotify) screen_plan_free);
   walk->jump = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_jump_entry_free);
   walk->open_screen = NULL;
   walk_children (self, self->form->body, xmlDocGetRootElement (self->doc), walk, 0);
 }
 
+static RsFormScreen *
+render_screen (RsFormSession *self,
+               ScreenPlan    *plan)
+{
+  RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+
+  screen->path = g_strdup (plan->path);
+  screen->title = g_strdup (plan->title);
+  screen->relevant = plan->relevant;
+  screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
+  for (guint i = 0; i < plan->questions->len; i++)
+    {
+      QuestionRef *ref = &g_array_index (plan->questions, QuestionRef, i);
+
+      g_ptr_array_add (screen->questions, make_question (self, ref->control, ref->element));
+    }
+  return screen;
+}
+
 GPtrArray *
 rs_form_session_get_screens (RsFormSession *self)
 {
+  GPtrArray *screens;
   Walk walk;
 
   g_return_val_if_fail (RS_IS_FORM_SESSION (self), NULL);
   walk_form (self, &walk);
+  screens = g_ptr_array_new_full (walk.screens->len, (GDestroyNotify) rs_form_screen_free);
+  for (guint i = 0; i < walk.screens->len; i++)
+    g_ptr_array_add (screens, render_screen (self, g_ptr_array_index (walk.screens, i)));
+  g_ptr_array_unref (walk.screens);
   g_ptr_array_unref (walk.jump);
-  return walk.screens;
+  return screens;
+}
+
+guint
+rs_form_session_get_n_screens (RsFormSession *self)
+{
+  guint n;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), 0);
+  walk_form (self, &walk);
+  n = walk.screens->len;
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return n;
+}
+
+RsFormScreen *
+rs_form_session_get_screen (RsFormSession *self,
+                            guint          index)
+{
+  RsFormScreen *screen = NULL;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), NULL);
+  walk_form (self, &walk);
+  if (index < walk.screens->len)
+    screen = render_screen (self, g_ptr_array_index (walk.screens, index));
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return screen;
 }
 
 GPtrArray *
@@ -2195,29 +2340,27 @@ rs_form_session_validate (RsFormSession *self)
   walk_form (self, &walk);
   for (guint s = 0; s < walk.screens->len; s++)
     {
-      RsFormScreen *screen = g_ptr_array_index (walk.screens, s);
+      ScreenPlan *plan = g_ptr_array_index (walk.screens, s);
 
-      for (guint q = 0; q < screen->questions->len; q++)
+      for (guint q = 0; q < plan->questions->len; q++)
         {
-          RsFormQuestion *question = g_ptr_array_index (screen->questions, q);
+          QuestionRef *ref = &g_array_index (plan->questions, QuestionRef, q);
+          NodeState *state = state_of (ref->element);
+          gboolean empty = element_is_empty (ref->element);
           RsFormProblem *problem;
 
-          if (!question->relevant)
+          if (!state->relevant || !((state->required && empty) || !state->constraint_ok))
             continue;
-          if (question->required && question->value[0] == '\0')
-            {
-              problem = g_new0 (RsFormProblem, 1);
-              problem->path = g_strdup (question->path);
-              problem->message = g_strdup (question->required_message);
-              g_ptr_array_add (problems, problem);
-            }
-          else if (!question->constraint_ok)
-            {
-              problem = g_new0 (RsFormProblem, 1);
-              problem->path = g_strdup (question->path);
-              problem->message = g_strdup (question->constraint_message);
-              g_ptr_array_add (problems, problem);
-            }
+          {
+            g_autoptr(RsFormQuestion) question = make_question (self, ref->control,
+                                                               ref->element);
+
+            problem = g_new0 (RsFormProblem, 1);
+            problem->path = g_strdup (question->path);
+            problem->message = g_strdup (state->required && empty ? question->required_message
+                                                                  : question->constraint_message);
+            g_ptr_array_add (problems, problem);
+          }
         }
     }
   g_ptr_array_unref (walk.screens);
@@ -2327,7 +2470,7 @@ rs_form_session_serialize (RsFormSession *self,
   }
   node = ensure_child (meta, "timeStart");
   if (element_is_empty (node))
-    set_element_text (node, start);
+    set_element_text (node, self->saved_time_start != NULL ? self->saved_time_start : start);
   set_element_text (ensure_child (meta, "timeEnd"), now);
   node = ensure_child (meta, "deviceID");
   if (self->device_id != NULL)

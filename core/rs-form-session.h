@@ -153,11 +153,16 @@ gboolean           rs_form_session_ensure_path        (RsFormSession  *self,
 RsFormQuestion    *rs_form_session_get_question       (RsFormSession  *self,
                                                        const char     *path);
 GPtrArray         *rs_form_session_get_screens        (RsFormSession  *self);
+/* Cheaper than rendering every screen: the count, and one screen (NULL past the end). */
+guint              rs_form_session_get_n_screens      (RsFormSession  *self);
+RsFormScreen      *rs_form_session_get_screen         (RsFormSession  *self,
+                                                       guint           index);
 GPtrArray         *rs_form_session_get_jump_index     (RsFormSession  *self);
 /* Every required-but-empty and constraint-breaking relevant answer, in form order. */
 GPtrArray         *rs_form_session_validate           (RsFormSession  *self);
 
-/* Calculators (see RsFormCalculator); returns an id for rs_form_session_remove_calculator(). */
+/* Calculators (see RsFormCalculator); the new one runs once at once, then after every
+ * recomputation.  Returns an id for rs_form_session_remove_calculator(). */
 guint              rs_form_session_add_calculator     (RsFormSession  *self,
                                                        RsFormCalculator func,
                                                        gpointer        user_data,

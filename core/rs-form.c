@@ -112,17 +112,76 @@ fail_unsupported_element (GError     **error,
 
 /* Removes the default (XForms) namespace from copied instance elements, so that plain XPath
  * names such as /data/age match them. */
+static gboolean
+is_blank_text (xmlNodePtr node)
+{
+  if (node->type != XML_TEXT_NODE || node->content == NULL)
+    return FALSE;
+  for (const xmlChar *p = node->content; *p != '\0'; p++)
+    {
+      if (!g_ascii_isspace (*p))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
-strip_default_namespace (xmlNodePtr node)
+clear_default_ns (xmlNodePtr node)
+{
+  for (; node != NULL; node = node->next)
+    {
+      xmlNodePtr child;
+
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      if (node->ns != NULL && node->ns->prefix == NULL)
+        node->ns = NULL;
+      child = node->children;
+      while (child != NULL)
+        {
+          xmlNodePtr next = child->next;
+
+          if (is_blank_text (child))
+            {
+              xmlUnlinkNode (child);
+              xmlFreeNode (child);
+            }
+          child = next;
+        }
+      clear_default_ns (node->children);
+    }
+}
+
+static void
+drop_default_ns_defs (xmlNodePtr node)
 {
   for (; node != NULL; node = node->next)
     {
       if (node->type != XML_ELEMENT_NODE)
         continue;
-      if (node->ns != NULL && node->ns->prefix == NULL)
-        node->ns = NULL;
-      strip_default_namespace (node->children);
+      for (xmlNsPtr *def = &node->nsDef; *def != NULL;)
+        {
+          if ((*def)->prefix == NULL)
+            {
+              xmlNsPtr dropped = *def;
+              *def = dropped->next;
+              dropped->next = NULL;
+              xmlFreeNs (dropped);
+            }
+          else
+            def = &(*def)->next;
+        }
+      drop_default_ns_defs (node->children);
     }
+}
+
+/* Puts copied instance elements in no namespace (so /data/age matches them) and drops layout
+ * whitespace: the record is written in no namespace, indented afresh. */
+static void
+strip_default_namespace (xmlNodePtr node)
+{
+  clear_default_ns (node);
+  drop_default_ns_defs (node);
 }
 
 static gboolean
@@ -549,6 +608,15 @@ repeat_paths_of (RsFormNode *node)
   return paths;
 }
 
+static gboolean
+is_date_path (const char *path,
+              gpointer    user_data)
+{
+  RsFormNode *node = g_hash_table_lookup (((RsForm *) user_data)->nodes, path);
+
+  return node != NULL && (node->type == RS_FORM_TYPE_DATE || node->type == RS_FORM_TYPE_DATE_TIME);
+}
+
 /* Analyses and compiles @source evaluated at @context.  @what names the attribute in errors. */
 static xmlXPathCompExprPtr
 compile_expression (Loader      *loader,
@@ -572,8 +640,8 @@ compile_expression (Loader      *loader,
       return NULL;
     }
   repeats = repeat_paths_of (context);
-  analysis = rs_xpath_analyse (source, context->path, (const char * const *) repeats->pdata,
-                               &local_error);
+  analysis = rs_xpath_analyse_full (source, context->path, (const char * const *) repeats->pdata,
+                                    is_date_path, loader->form, &local_error);
   if (analysis == NULL)
     {
       fail (error, RS_FORM_ERROR_INVALID, element,
@@ -731,6 +799,38 @@ parse_preload (RsFormNode *node,
   node->preload_params = g_strdup (params);
 }
 
+/* First pass over the binds: types, which expressions need before they are compiled (dates
+ * compare as day counts). */
+static gboolean
+parse_bind_type (Loader      *loader,
+                 xmlNodePtr   bind,
+                 GError     **error)
+{
+  RsForm *form = loader->form;
+  g_autofree char *nodeset = get_attr (bind, "nodeset");
+  g_autofree char *type = get_attr (bind, "type");
+  RsFormNode *node;
+
+  if (nodeset == NULL)
+    nodeset = get_attr (bind, "ref");
+  if (nodeset == NULL)
+    return fail (error, RS_FORM_ERROR_INVALID, bind,
+                 _("a <bind> has no nodeset. Every bind must name the question it belongs to."));
+  node = resolve_ref (form, nodeset, NULL);
+  if (node == NULL && nodeset[0] != '/' && nodeset[0] != '.')
+    node = find_by_suffix (form, nodeset);
+  if (node == NULL)
+    return fail (error, RS_FORM_ERROR_INVALID, bind,
+                 _("the bind for “%s” points outside the form's instance. Correct the nodeset "
+                   "or add the node to the instance."), nodeset);
+  if (type != NULL && !parse_type (type, &node->type))
+    return fail (error, RS_FORM_ERROR_UNSUPPORTED, bind,
+                 _("the question type “%s” of “%s” is not supported by rasoat."), type,
+                 node->path);
+  node->has_bind = TRUE;
+  return TRUE;
+}
+
 static gboolean
 parse_bind (Loader      *loader,
             xmlNodePtr   bind,
@@ -738,7 +838,6 @@ parse_bind (Loader      *loader,
 {
   RsForm *form = loader->form;
   g_autofree char *nodeset = get_attr (bind, "nodeset");
-  g_autofree char *type = get_attr (bind, "type");
   g_autofree char *preload = get_ns_attr (bind, "preload", RS_XPATH_JR_NS);
   RsFormNode *node;
   static const struct
@@ -765,12 +864,6 @@ parse_bind (Loader      *loader,
     return fail (error, RS_FORM_ERROR_INVALID, bind,
                  _("the bind for “%s” points outside the form's instance. Correct the nodeset "
                    "or add the node to the instance."), nodeset);
-  node->has_bind = TRUE;
-  if (type != NULL && !parse_type (type, &node->type))
-    return fail (error, RS_FORM_ERROR_UNSUPPORTED, bind,
-                 _("the question type “%s” of “%s” is not supported by rasoat."), type,
-                 node->path);
-
   for (guint i = 0; i < G_N_ELEMENTS (expressions); i++)
     {
       g_autofree char *source = get_attr (bind, expressions[i].attr);
@@ -1054,10 +1147,14 @@ parse_group (Loader         *loader,
   if (ref != NULL)
     {
       control->node = resolve_ref (form, ref, control_context (parent, form));
+      if (control->node == NULL && is_repeat)
+        return fail (error, RS_FORM_ERROR_INVALID, element,
+                     _("the repeat “%s” points outside the form's instance. Correct its nodeset "
+                       "or add the node to the instance."), ref);
       if (control->node == NULL)
         return fail (error, RS_FORM_ERROR_INVALID, element,
-                     _("the %s “%s” points outside the form's instance. Correct its ref or add "
-                       "the node to the instance."), is_repeat ? "repeat" : "group", ref);
+                     _("the group “%s” points outside the form's instance. Correct its ref or "
+                       "add the node to the instance."), ref);
       if (control->node == form->root)
         control->node = NULL;
     }
@@ -1543,7 +1640,13 @@ load_model (Loader      *loader,
         }
     }
 
-  /* The body first: it says which nodes repeat, which the binds' expressions depend on. */
+  for (xmlNodePtr child = model->children; child != NULL; child = child->next)
+    {
+      if (is_element (child, "bind") && !parse_bind_type (loader, child, error))
+        return FALSE;
+    }
+
+  /* The body next: it says which nodes repeat, which the binds' expressions depend on. */
   form->body = control_new (RS_FORM_CONTROL_GROUP, NULL, body);
   if (body != NULL && !parse_controls (loader, body, form->body, error))
     return FALSE;
@@ -1813,4 +1916,30 @@ rs_form_get_value_type (RsForm     *form,
   RsFormNode *node = path != NULL ? g_hash_table_lookup (form->nodes, path) : NULL;
 
   return node != NULL ? node->type : RS_FORM_TYPE_STRING;
+}
+
+xmlXPathCompExprPtr
+rs_form_compile_expression (RsForm      *form,
+                            const char  *expression,
+                            const char  *context_path,
+                            GError     **error)
+{
+  Loader loader = { 0 };
+  RsFormNode *context;
+  xmlXPathCompExprPtr comp;
+
+  g_return_val_if_fail (form != NULL && expression != NULL, NULL);
+
+  context = context_path != NULL ? g_hash_table_lookup (form->nodes, context_path) : form->root;
+  if (context == NULL)
+    {
+      g_set_error (error, RS_FORM_ERROR, RS_FORM_ERROR_INVALID,
+                   _("The form has no node “%s” to evaluate an expression at."), context_path);
+      return NULL;
+    }
+  loader.form = form;
+  loader.compile_ctx = rs_xpath_context_new (NULL, NULL);
+  comp = compile_expression (&loader, expression, context, NULL, "expression", NULL, error);
+  xmlXPathFreeContext (loader.compile_ctx);
+  return comp;
 }
