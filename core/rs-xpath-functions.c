@@ -1362,7 +1362,11 @@ rs_xpath_context_new (xmlDocPtr   doc,
   xmlXPathContextPtr ctx = xmlXPathNewContext (doc);
 
   if (ctx != NULL)
-    rs_xpath_functions_register (ctx, env);
+    {
+      rs_xpath_functions_register (ctx, env);
+      /* Reuse result objects between evaluations: fewer allocations per recompute. */
+      xmlXPathContextSetCache (ctx, 1, -1, 0);
+    }
   return ctx;
 }
 
