@@ -509,6 +509,26 @@ get_attr (xmlNodePtr  node,
   return copy;
 }
 
+/* Whether @expression has @name as a whole step (not inside "wages" for "age"). */
+static gboolean
+reads_name (const char *expression,
+            const char *name)
+{
+  gsize length = strlen (name);
+
+  for (const char *p = strstr (expression, name); p != NULL; p = strstr (p + 1, name))
+    {
+      gboolean starts = p == expression || !(g_ascii_isalnum (p[-1]) || p[-1] == '_'
+                                             || p[-1] == '-');
+      gboolean ends = !(g_ascii_isalnum (p[length]) || p[length] == '_' || p[length] == '-'
+                        || p[length] == '(');
+
+      if (starts && ends)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 read_binds (RsScorer  *self,
             GError   **error)
@@ -547,7 +567,7 @@ read_binds (RsScorer  *self,
 
           if (expression == NULL)
             continue;
-          bind.nodeset = rs_xpath_compile (ctx, nodeset, &local_error);
+          bind.nodeset = _rs_xpath_compile_fast (ctx, nodeset, &local_error);
           if (bind.nodeset != NULL)
             {
               if (k == 0)
@@ -580,7 +600,7 @@ read_binds (RsScorer  *self,
         continue;
       calculate = get_attr (n, "calculate");
       for (guint i = 0; calculate != NULL && i < calculate_names->len; i++)
-        if (strstr (calculate, g_ptr_array_index (calculate_names, i)) != NULL)
+        if (reads_name (calculate, g_ptr_array_index (calculate_names, i)))
           self->calculate_passes = MAX (2, calculate_names->len);
     }
   return TRUE;
@@ -677,14 +697,27 @@ apply_calculate (xmlXPathContextPtr   ctx,
   return TRUE;
 }
 
+/* An element with neither text nor child elements: nothing to drop. */
+static gboolean
+is_empty (xmlNodePtr node)
+{
+  for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+    if (child->type == XML_ELEMENT_NODE || (child->content != NULL && *child->content != '\0'))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 apply_relevant (xmlXPathContextPtr   ctx,
                 FormBind            *bind,
                 xmlNodePtr           node,
                 GError             **error)
 {
-  xmlXPathObjectPtr result = rs_xpath_eval (ctx, bind->relevant, node, error);
+  xmlXPathObjectPtr result;
 
+  if (is_empty (node))
+    return TRUE;
+  result = rs_xpath_eval (ctx, bind->relevant, node, error);
   if (result == NULL)
     return FALSE;
   if (!xmlXPathCastToBoolean (result))
@@ -1140,6 +1173,8 @@ score_owned_doc (RsScorer    *self,
 
   if (!check_form (self, doc, error))
     return NULL;
+  /* numbers the elements in document order, so sorting node-sets does not walk the tree */
+  xmlXPathOrderDocElems (doc);
   if (!prepare_instance (self, doc, &local_error))
     {
       eval_error (error, _("the form's calculations"), local_error);
