@@ -12,6 +12,7 @@
 
 #include "rs-store-private.h"
 #include "rs-test.h"
+#include "rs-text.h"
 
 static char *tmpdir;
 
@@ -471,6 +472,45 @@ START_TEST (test_search_diacritics)
       ck_assert_ptr_null (record->instance_xml);
     }
   ck_assert_str_eq (codes->str, search_cases[_i].expected);
+}
+END_TEST
+
+/* The SQL search agrees with rs_text_fold_match() on every name × query pair. */
+START_TEST (test_search_agrees_with_fold_match)
+{
+  static const char *const names[] = { "Nguyễn Văn Bình", "Đặng Thị Đào", "Lò Thị Mai",
+                                       "Hồ  Thị\tHương", "Giàng Seo Páo", "Ơ Đu", "" };
+  static const char *const queries[] = { "nguyen", "van binh", "an", "dao dang", "ĐẶNG",
+                                         "huong ho", "seo p", "o du", "u", "thi", "  ",
+                                         "mai lo x", "HG-3" };
+  g_autoptr(RsStore) store = open_store ("store.db");
+
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    {
+      g_autofree char *id = g_strdup_printf ("uuid:n%u", n);
+      g_autofree char *code = g_strdup_printf ("HG-%u", n);
+
+      rs_record_free (new_draft (store, id, "Thôn 1", code, names[n]));
+    }
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      RsRecordQuery query = { .any_state = TRUE, .text = queries[q] };
+      g_autoptr(GPtrArray) found = rs_store_list_records (store, &query, NULL);
+      g_autoptr(GHashTable) hits = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < found->len; i++)
+        g_hash_table_add (hits, ((RsRecord *) found->pdata[i])->instance_id);
+      for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+        {
+          g_autofree char *id = g_strdup_printf ("uuid:n%u", n);
+          g_autofree char *haystack_text = g_strdup_printf ("%s HG-%u", names[n], n);
+          g_autofree char *haystack = rs_text_fold (haystack_text);
+
+          ck_assert_msg (g_hash_table_contains (hits, id)
+                           == rs_text_fold_match (haystack, queries[q]),
+                         "“%s” vs “%s”", queries[q], names[n]);
+        }
+    }
 }
 END_TEST
 
@@ -1446,6 +1486,7 @@ store_suite (void)
   tcase_add_test (records, test_draft_save_and_resume);
   tcase_add_test (records, test_save_refused_outside_drafts);
   tcase_add_loop_test (records, test_search_diacritics, 0, G_N_ELEMENTS (search_cases));
+  tcase_add_test (records, test_search_agrees_with_fold_match);
   tcase_add_test (records, test_list_filters);
   tcase_add_test (records, test_finalize_makes_one_outbox_row);
   tcase_add_test (records, test_outbox_flow);
