@@ -96,7 +96,13 @@ mark_broken (RsStore *self)
 {
   self->broken = TRUE;
   g_clear_pointer (&self->statements, g_hash_table_unref);
-  g_clear_pointer (&self->db, sqlite3_close_v2);
+  if (self->db != NULL)
+    {
+      /* No checkpoint on the way out: no more writes to a device that just failed one. The
+       * next open recovers from the WAL. */
+      sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+      g_clear_pointer (&self->db, sqlite3_close_v2);
+    }
 }
 
 gboolean
