@@ -269,6 +269,16 @@ START_TEST (test_pragmas_read_back)
     ck_assert_int_eq (pragma_int (db2, "PRAGMA synchronous"), 2);
     ck_assert_int_eq (pragma_int (db2, "PRAGMA foreign_keys"), 1);
   }
+
+  {
+    g_autofree char *wal = g_build_filename (tmpdir, "store.db-wal", NULL);
+    GStatBuf st;
+
+    rs_record_free (new_draft (store, "uuid:ck", "Thôn 1", "HG-1", "A"));
+    ck_assert (rs_store_checkpoint (store, NULL));
+    ck_assert_int_eq (g_stat (wal, &st), 0);
+    ck_assert_int_eq (st.st_size, 0);
+  }
 }
 END_TEST
 
@@ -533,6 +543,19 @@ START_TEST (test_list_filters)
   ck_assert_int_eq (by_village->len, 2);
   /* The finalized one changed last: first. */
   ck_assert_str_eq (((RsRecord *) by_village->pdata[0])->instance_id, "uuid:2");
+
+  /* A tablet clock thrown back to 2001 changes nothing in the order: the store's sequence
+   * decides, not the wall clock. */
+  ck_assert_int_eq (sqlite3_exec (_rs_store_get_db (store),
+                                  "UPDATE records SET updated_at = 978307200000000, "
+                                  "created_at = 978307200000000 WHERE instance_id = 'uuid:2'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+  {
+    g_autoptr(GPtrArray) again = rs_store_list_records (store, NULL, NULL);
+
+    ck_assert_str_eq (((RsRecord *) again->pdata[0])->instance_id, "uuid:2");
+    ck_assert_str_eq (((RsRecord *) again->pdata[2])->instance_id, "uuid:1");
+  }
 
   query = (RsRecordQuery) { .state = RS_RECORD_STATE_FINALIZED };
   finalized = rs_store_list_records (store, &query, NULL);
