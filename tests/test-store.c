@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rs-store-private.h"
+#include "rs-test-fault-vfs.h"
 #include "rs-test.h"
 #include "rs-text.h"
 
@@ -1307,232 +1308,6 @@ START_TEST (test_disk_full)
 }
 END_TEST
 
-/* A VFS that forwards to the real one but can fail xSync, as a dying flash chip would. */
-typedef struct
-{
-  sqlite3_file  base;
-  sqlite3_file *real;
-} FaultFile;
-
-static sqlite3_vfs *real_vfs;
-static gboolean fail_syncs;
-static guint failed_syncs;
-
-#define REAL(file) (((FaultFile *) (file))->real)
-
-static int
-fault_close (sqlite3_file *file)
-{
-  int rc = REAL (file)->pMethods->xClose (REAL (file));
-
-  g_free (REAL (file));
-  return rc;
-}
-
-static int
-fault_read (sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset)
-{
-  return REAL (file)->pMethods->xRead (REAL (file), buffer, amount, offset);
-}
-
-static int
-fault_write (sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
-{
-  return REAL (file)->pMethods->xWrite (REAL (file), buffer, amount, offset);
-}
-
-static int
-fault_truncate (sqlite3_file *file, sqlite3_int64 size)
-{
-  return REAL (file)->pMethods->xTruncate (REAL (file), size);
-}
-
-static int
-fault_sync (sqlite3_file *file, int flags)
-{
-  if (fail_syncs)
-    {
-      failed_syncs++;
-      return SQLITE_IOERR_FSYNC;
-    }
-  return REAL (file)->pMethods->xSync (REAL (file), flags);
-}
-
-static int
-fault_file_size (sqlite3_file *file, sqlite3_int64 *size)
-{
-  return REAL (file)->pMethods->xFileSize (REAL (file), size);
-}
-
-static int
-fault_lock (sqlite3_file *file, int lock)
-{
-  return REAL (file)->pMethods->xLock (REAL (file), lock);
-}
-
-static int
-fault_unlock (sqlite3_file *file, int lock)
-{
-  return REAL (file)->pMethods->xUnlock (REAL (file), lock);
-}
-
-static int
-fault_check_reserved (sqlite3_file *file, int *out)
-{
-  return REAL (file)->pMethods->xCheckReservedLock (REAL (file), out);
-}
-
-static int
-fault_file_control (sqlite3_file *file, int op, void *arg)
-{
-  return REAL (file)->pMethods->xFileControl (REAL (file), op, arg);
-}
-
-static int
-fault_sector_size (sqlite3_file *file)
-{
-  return REAL (file)->pMethods->xSectorSize (REAL (file));
-}
-
-static int
-fault_device (sqlite3_file *file)
-{
-  return REAL (file)->pMethods->xDeviceCharacteristics (REAL (file));
-}
-
-static int
-fault_shm_map (sqlite3_file *file, int page, int size, int extend, void volatile **out)
-{
-  return REAL (file)->pMethods->xShmMap (REAL (file), page, size, extend, out);
-}
-
-static int
-fault_shm_lock (sqlite3_file *file, int offset, int n, int flags)
-{
-  return REAL (file)->pMethods->xShmLock (REAL (file), offset, n, flags);
-}
-
-static void
-fault_shm_barrier (sqlite3_file *file)
-{
-  REAL (file)->pMethods->xShmBarrier (REAL (file));
-}
-
-static int
-fault_shm_unmap (sqlite3_file *file, int delete_flag)
-{
-  return REAL (file)->pMethods->xShmUnmap (REAL (file), delete_flag);
-}
-
-static int
-fault_fetch (sqlite3_file *file, sqlite3_int64 offset, int amount, void **out)
-{
-  /* No memory-mapped reads through the shim. */
-  *out = NULL;
-  return SQLITE_OK;
-}
-
-static int
-fault_unfetch (sqlite3_file *file, sqlite3_int64 offset, void *page)
-{
-  return SQLITE_OK;
-}
-
-static const sqlite3_io_methods fault_methods = {
-  3, fault_close, fault_read, fault_write, fault_truncate, fault_sync, fault_file_size,
-  fault_lock, fault_unlock, fault_check_reserved, fault_file_control, fault_sector_size,
-  fault_device, fault_shm_map, fault_shm_lock, fault_shm_barrier, fault_shm_unmap, fault_fetch,
-  fault_unfetch,
-};
-
-static int
-fault_open (sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags, int *out)
-{
-  FaultFile *fault = (FaultFile *) file;
-  int rc;
-
-  fault->real = g_malloc0 (real_vfs->szOsFile);
-  fault->base.pMethods = NULL;
-  rc = real_vfs->xOpen (real_vfs, name, fault->real, flags, out);
-  if (fault->real->pMethods == NULL)
-    {
-      g_clear_pointer (&fault->real, g_free);
-      return rc;
-    }
-  fault->base.pMethods = &fault_methods;
-  return rc;
-}
-
-static int
-fault_delete (sqlite3_vfs *vfs, const char *name, int sync_dir)
-{
-  return real_vfs->xDelete (real_vfs, name, sync_dir);
-}
-
-static int
-fault_access (sqlite3_vfs *vfs, const char *name, int flags, int *out)
-{
-  return real_vfs->xAccess (real_vfs, name, flags, out);
-}
-
-static int
-fault_full_pathname (sqlite3_vfs *vfs, const char *name, int n, char *out)
-{
-  return real_vfs->xFullPathname (real_vfs, name, n, out);
-}
-
-static int
-fault_randomness (sqlite3_vfs *vfs, int n, char *out)
-{
-  return real_vfs->xRandomness (real_vfs, n, out);
-}
-
-static int
-fault_sleep (sqlite3_vfs *vfs, int microseconds)
-{
-  return real_vfs->xSleep (real_vfs, microseconds);
-}
-
-static int
-fault_current_time (sqlite3_vfs *vfs, double *out)
-{
-  return real_vfs->xCurrentTime (real_vfs, out);
-}
-
-static int
-fault_last_error (sqlite3_vfs *vfs, int n, char *out)
-{
-  return real_vfs->xGetLastError (real_vfs, n, out);
-}
-
-static int
-fault_current_time64 (sqlite3_vfs *vfs, sqlite3_int64 *out)
-{
-  return real_vfs->xCurrentTimeInt64 (real_vfs, out);
-}
-
-static void
-install_fault_vfs (void)
-{
-  static sqlite3_vfs vfs;
-
-  real_vfs = sqlite3_vfs_find (NULL);
-  vfs.iVersion = 2;
-  vfs.szOsFile = sizeof (FaultFile);
-  vfs.mxPathname = real_vfs->mxPathname;
-  vfs.zName = "rasoat-fault";
-  vfs.xOpen = fault_open;
-  vfs.xDelete = fault_delete;
-  vfs.xAccess = fault_access;
-  vfs.xFullPathname = fault_full_pathname;
-  vfs.xRandomness = fault_randomness;
-  vfs.xSleep = fault_sleep;
-  vfs.xCurrentTime = fault_current_time;
-  vfs.xGetLastError = fault_last_error;
-  vfs.xCurrentTimeInt64 = fault_current_time64;
-  ck_assert_int_eq (sqlite3_vfs_register (&vfs, 1), SQLITE_OK);
-}
-
 START_TEST (test_fsync_error_is_not_retried)
 {
   g_autoptr(GBytes) first = make_instance ("uuid:io", NULL, "Thôn 1", "HG-1", "A", 1, "1");
@@ -1542,26 +1317,26 @@ START_TEST (test_fsync_error_is_not_retried)
   g_autoptr(GError) error = NULL;
   g_autoptr(RsRecord) record = NULL;
 
-  install_fault_vfs ();
+  rs_fault_vfs_install ();
   {
     g_autoptr(RsStore) store = open_store ("store.db");
 
     rs_record_free (new_draft (store, "uuid:io", "Thôn 1", "HG-1", "A"));
     ck_assert (rs_store_save_answer (store, update1, NULL));
 
-    fail_syncs = TRUE;
+    rs_fault.fail_syncs = TRUE;
     ck_assert (!rs_store_save_answer (store, update2, &error));
     ck_assert_msg (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_IO), "%s",
                    error->message);
     /* One failed fsync, no second attempt at the commit. */
-    ck_assert_int_eq (failed_syncs, 1);
+    ck_assert_int_eq (rs_fault.failed_syncs, 1);
     g_clear_error (&error);
 
     /* The store closed itself: nothing more is tried until it is reopened. */
-    fail_syncs = FALSE;
+    rs_fault.fail_syncs = FALSE;
     ck_assert (!rs_store_save_answer (store, update2, &error));
     ck_assert (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_IO));
-    ck_assert_int_eq (failed_syncs, 1);
+    ck_assert_int_eq (rs_fault.failed_syncs, 1);
   }
 
   /* Reopened, the record is read back from disk: the last confirmed answer or the one whose
@@ -1577,6 +1352,7 @@ START_TEST (test_fsync_error_is_not_retried)
     check = pragma_text (_rs_store_get_db (store), "PRAGMA integrity_check");
     ck_assert_str_eq (check, "ok");
   }
+  rs_fault_vfs_uninstall ();
 }
 END_TEST
 
