@@ -33,6 +33,9 @@ static struct
   guint        failed_syncs;
   guint        syncs;              /* xSync calls that reached the disk */
   guint        power_cut_at_sync;  /* 0: never; N: the N-th xSync cuts the power instead */
+  guint        writes;             /* xWrite calls so far */
+  guint        fail_write_at;      /* 0: never; N: the N-th xWrite fails with write_error */
+  int          write_error;        /* e.g. SQLITE_FULL or SQLITE_IOERR_WRITE */
 } rs_fault;
 
 #define RS_FAULT_REAL(file) (((RsFaultFile *) (file))->real)
@@ -132,6 +135,8 @@ rs_fault_read (sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offse
 static int
 rs_fault_write (sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
 {
+  if (++rs_fault.writes == rs_fault.fail_write_at)
+    return rs_fault.write_error;
   rs_fault_remember ((RsFaultFile *) file, offset, amount);
   return RS_FAULT_REAL (file)->pMethods->xWrite (RS_FAULT_REAL (file), buffer, amount, offset);
 }

@@ -1,6 +1,7 @@
 /* test-store-powerloss.c: power cut at every fsync of a short session (open, draft, answers,
- * a checkpoint, finalize): every answer reported saved survives. The same session under synchronous=NORMAL
- * must lose answers, which shows the harness can tell the difference.
+ * a checkpoint, finalize): every answer reported saved survives. The same session under
+ * synchronous=NORMAL must lose answers, which shows the harness can tell the difference. And a
+ * write error (full disk, I/O) at every write of a save: reported, nothing lost.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -253,6 +254,87 @@ START_TEST (test_normal_sync_loses_answers)
 }
 END_TEST
 
+/* A write error at the N-th write of one answer save, for N = 1, 2, …: the save reports the
+ * failure (never a false "saved"), the previous answer is intact, the file is sound, and saving
+ * works again once the fault is gone. */
+static const struct
+{
+  int error;
+  int expected;
+} write_errors[] = {
+  { SQLITE_FULL, RS_STORE_ERROR_FULL },
+  { SQLITE_IOERR_WRITE, RS_STORE_ERROR_IO },
+};
+
+START_TEST (test_write_error_at_every_write)
+{
+  g_autofree char *dir = g_dir_make_tmp ("rasoat-write-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(GBytes) before = make_xml (1);
+  g_autoptr(GBytes) after = make_xml (2);
+  gboolean saved = FALSE;
+  guint failures = 0;
+
+  rs_fault_vfs_install ();
+  for (guint fail_at = 1; fail_at < 200 && !saved; fail_at++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RsStore) store = NULL;
+      g_autoptr(RsRecordUpdate) first = rs_record_update_new ("uuid:power", before, NULL);
+      g_autoptr(RsRecordUpdate) second = rs_record_update_new ("uuid:power", after, NULL);
+
+      remove_database (dir);
+      rs_fault.fail_write_at = 0;
+      store = rs_store_new (path, RS_STORE_OPEN_DEFAULT, NULL, &error);
+      ck_assert_ptr_nonnull (store);
+      rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:power",
+                                             NULL, NULL, NULL, NULL));
+      ck_assert (rs_store_save_answer (store, first, NULL));
+
+      rs_fault.writes = 0;
+      rs_fault.fail_write_at = fail_at;
+      rs_fault.write_error = write_errors[_i].error;
+      saved = rs_store_save_answer (store, second, &error);
+      rs_fault.fail_write_at = 0;
+      if (saved)
+        break;
+      failures++;
+      ck_assert_msg (g_error_matches (error, RS_STORE_ERROR, write_errors[_i].expected),
+                     "write %u: %s", fail_at, error->message);
+
+      /* Same store if it is still open (a full disk), a new one otherwise (an I/O error
+       * closes it): the previous answer is there, and saving works again. */
+      if (write_errors[_i].expected == RS_STORE_ERROR_IO)
+        {
+          g_clear_object (&store);
+          store = rs_store_new (path, RS_STORE_OPEN_DEFAULT, NULL, NULL);
+          ck_assert_ptr_nonnull (store);
+        }
+      {
+        g_autoptr(RsRecord) record = rs_store_get_record (store, "uuid:power", NULL);
+        sqlite3_stmt *stmt = NULL;
+
+        ck_assert_msg (g_bytes_equal (record->instance_xml, before),
+                       "write %u failed but the answer changed", fail_at);
+        ck_assert_int_eq (sqlite3_prepare_v2 (_rs_store_get_db (store), "PRAGMA integrity_check",
+                                              -1, &stmt, NULL), SQLITE_OK);
+        ck_assert_int_eq (sqlite3_step (stmt), SQLITE_ROW);
+        ck_assert_str_eq ((const char *) sqlite3_column_text (stmt, 0), "ok");
+        sqlite3_finalize (stmt);
+        ck_assert (rs_store_save_answer (store, second, NULL));
+      }
+    }
+  ck_assert (saved);
+  ck_assert_uint_gt (failures, 0);
+  fprintf (stderr, "# %s at each of %u writes of one save: reported, nothing lost\n",
+           write_errors[_i].error == SQLITE_FULL ? "SQLITE_FULL" : "SQLITE_IOERR_WRITE",
+           failures);
+  rs_fault_vfs_uninstall ();
+  remove_database (dir);
+  g_rmdir (dir);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -262,6 +344,7 @@ main (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_power_cut_at_every_fsync);
   tcase_add_test (tc, test_normal_sync_loses_answers);
+  tcase_add_loop_test (tc, test_write_error_at_every_write, 0, G_N_ELEMENTS (write_errors));
   suite_add_tcase (suite, tc);
   return rs_test_run_suite (suite);
 }
