@@ -11,6 +11,7 @@
 
 /* One line per subcommand; the functions are declared in rs-cli.h. */
 static const RsCliCommand commands[] = {
+  { "form", N_("Check a form, or fill it from a JSON file of answers"), rs_cli_form },
   { NULL, NULL, NULL },
 };
 

@@ -25,6 +25,11 @@ typedef struct
   RsCliCommandFunc  run;
 } RsCliCommand;
 
+/* form check | form fill (cli/rs-cli-form.c) */
+int rs_cli_form (RsCliContext *ctx,
+                 int           argc,
+                 char        **argv);
+
 /* Prints a translated error to stderr in the form "rasoat-cli: message". */
 void rs_cli_error (const char *format,
                    ...) G_GNUC_PRINTF (1, 2);
