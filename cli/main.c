@@ -11,6 +11,7 @@
 
 /* One line per subcommand; the functions are declared in rs-cli.h. */
 static const RsCliCommand commands[] = {
+  { "score", N_("Score household review records against the poverty standard"), rs_cli_score },
   { NULL, NULL, NULL },
 };
 

@@ -29,4 +29,9 @@ typedef struct
 void rs_cli_error (const char *format,
                    ...) G_GNUC_PRINTF (1, 2);
 
+/* rs-cli-score.c */
+int rs_cli_score (RsCliContext *ctx,
+                  int           argc,
+                  char        **argv);
+
 G_END_DECLS
