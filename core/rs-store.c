@@ -319,15 +319,50 @@ sql_fold (sqlite3_context  *context,
   sqlite3_result_text (context, folded, -1, SQLITE_TRANSIENT);
 }
 
+/* rs_text_fold_match() semantics: every word of the query starts a word of the haystack. The
+ * query is folded and split once per statement (auxdata), not once per row. */
+static gboolean
+starts_a_word (const char *haystack,
+               const char *word)
+{
+  for (const char *p = strstr (haystack, word); p != NULL; p = strstr (p + 1, word))
+    {
+      if (p == haystack || p[-1] == ' ')
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 sql_fold_match (sqlite3_context  *context,
                 int               argc,
                 sqlite3_value   **argv)
 {
   const char *haystack = (const char *) sqlite3_value_text (argv[0]);
-  const char *query = (const char *) sqlite3_value_text (argv[1]);
+  char **words = sqlite3_get_auxdata (context, 1);
 
-  sqlite3_result_int (context, rs_text_fold_match (haystack != NULL ? haystack : "", query));
+  if (words == NULL)
+    {
+      g_autofree char *folded = rs_text_fold ((const char *) sqlite3_value_text (argv[1]));
+
+      words = g_strsplit (folded, " ", -1);
+      sqlite3_set_auxdata (context, 1, words, (void (*) (void *)) g_strfreev);
+      words = sqlite3_get_auxdata (context, 1);
+      if (words == NULL)
+        {
+          sqlite3_result_error_nomem (context);
+          return;
+        }
+    }
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] != '\0' && !starts_a_word (haystack != NULL ? haystack : "", words[i]))
+        {
+          sqlite3_result_int (context, 0);
+          return;
+        }
+    }
+  sqlite3_result_int (context, 1);
 }
 
 static char *
