@@ -19,6 +19,7 @@ static const RsCliCommand commands[] = {
 #ifdef RS_HAVE_SYNC
   { "sync", N_("Send finalized records to the district server"), rs_cli_sync },
 #endif
+  { "score", N_("Score household review records against the poverty standard"), rs_cli_score },
   { NULL, NULL, NULL },
 };
 
