@@ -2,7 +2,7 @@
  * restart, and the client killed between the server's 2xx and its own commit.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Each scenario: a fresh district server (SQLite) and tablet; rounds of "finalize a few records,
+ * Each scenario: a fresh district server (SQLite, or PostgreSQL with "SHARD postgresql") and tablet; rounds of "finalize a few records,
  * leave a draft, run `rasoat-cli sync` through rs-fault-proxy" with random faults, then runs until
  * everything is acknowledged. The checker (reliability.md §2.6) then asserts from
  * `rasoat-server export --format jsonl` that every finalized record is on the server exactly once
@@ -20,6 +20,10 @@
 
 #include "rs-store.h"
 #include "rs-test.h"
+#ifdef RS_HAVE_LIBPQ
+#include <libpq-fe.h>
+#include "test-server-pg.h"
+#endif
 
 #define FORM_ID "rs_sync_test"
 #define FORM_VERSION "2026010101"
@@ -44,6 +48,49 @@
 #define MAX_DRAIN_RUNS 80
 
 static int shard;
+static gboolean use_postgresql;
+#ifdef RS_HAVE_LIBPQ
+static RsTestPg pg_cluster;
+static char *pg_start_error;
+
+static void
+pg_cluster_start (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rs_test_pg_start (&pg_cluster, &error))
+    {
+      pg_start_error = g_strdup (error->message);
+      rs_test_pg_stop (&pg_cluster);
+    }
+}
+
+static void
+pg_cluster_stop (void)
+{
+  rs_test_pg_stop (&pg_cluster);
+}
+
+/* A fresh district database in the test cluster for this scenario. */
+static char *
+new_pg_database (void)
+{
+  g_autofree char *name = g_strdup_printf ("faults_%d_%u", (int) getpid (), g_random_int ());
+  g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s", name);
+  PGconn *conn;
+  PGresult *result;
+
+  ck_assert_msg (pg_start_error == NULL, "PostgreSQL test cluster did not start: %s",
+                 pg_start_error);
+  conn = PQconnectdb (pg_cluster.conninfo);
+  ck_assert_msg (PQstatus (conn) == CONNECTION_OK, "%s", PQerrorMessage (conn));
+  result = PQexec (conn, sql);
+  ck_assert_msg (PQresultStatus (result) == PGRES_COMMAND_OK, "%s", PQerrorMessage (conn));
+  PQclear (result);
+  PQfinish (conn);
+  return rs_test_pg_database_uri (&pg_cluster, name);
+}
+#endif
 
 typedef struct
 {
@@ -187,7 +234,12 @@ scenario_init (Scenario *s,
   s->rand = g_rand_new_with_seed (seed);
   s->dir = g_dir_make_tmp ("rasoat-faults-XXXXXX", &error);
   g_assert_no_error (error);
-  s->server_db = g_build_filename (s->dir, "district.db", NULL);
+#ifdef RS_HAVE_LIBPQ
+  if (use_postgresql)
+    s->server_db = new_pg_database ();
+  else
+#endif
+    s->server_db = g_build_filename (s->dir, "district.db", NULL);
   s->forms_dir = g_build_filename (s->dir, "forms", NULL);
   s->tablet_db = g_build_filename (s->dir, "tablet.db", NULL);
   g_mkdir (s->forms_dir, 0700);
@@ -433,8 +485,8 @@ START_TEST (test_exactly_once_under_faults)
     g_hash_table_iter_init (&iter, faults);
     while (g_hash_table_iter_next (&iter, &key, &value))
       g_string_append_printf (summary, " %s=%u", (char *) key, GPOINTER_TO_UINT (value));
-    printf ("# seed %u: %u records, %u runs, %u client kills, %u server kills; requests:%s\n",
-            seed, g_hash_table_size (s.finalized), s.runs, s.client_kills, s.server_kills,
+    printf ("# %s seed %u: %u records, %u runs, %u client kills, %u server kills; requests:%s\n",
+            use_postgresql ? "postgresql" : "sqlite", seed, g_hash_table_size (s.finalized), s.runs, s.client_kills, s.server_kills,
             summary->str);
   }
   fflush (stdout);
@@ -449,7 +501,13 @@ faults_suite (void)
   TCase *tc = tcase_create ("exactly-once");
 
   tcase_set_timeout (tc, 600);
-  tcase_add_loop_test (tc, test_exactly_once_under_faults, 0, RS_FAULT_SCENARIOS);
+#ifdef RS_HAVE_LIBPQ
+  if (use_postgresql)
+    tcase_add_unchecked_fixture (tc, pg_cluster_start, pg_cluster_stop);
+#endif
+  /* PostgreSQL scenarios cost a cluster start; fewer of them, same faults. */
+  tcase_add_loop_test (tc, test_exactly_once_under_faults, 0,
+                       use_postgresql ? MAX (RS_FAULT_SCENARIOS / 2, 1) : RS_FAULT_SCENARIOS);
   suite_add_tcase (suite, tc);
   return suite;
 }
@@ -458,7 +516,14 @@ int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   if (argc > 1)
     shard = atoi (argv[1]);
-  return rs_test_run_suite (faults_suite ());
+  use_postgresql = argc > 2 && g_str_equal (argv[2], "postgresql");
+  status = rs_test_run_suite (faults_suite ());
+#ifdef RS_HAVE_LIBPQ
+  g_free (pg_start_error);
+#endif
+  return status;
 }
