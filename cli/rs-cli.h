@@ -40,6 +40,10 @@ int rs_cli_list   (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_show   (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_export (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_backup (RsCliContext *ctx, int argc, char **argv);
+/* rs-cli-score.c */
+int rs_cli_score (RsCliContext *ctx,
+                  int           argc,
+                  char        **argv);
 /* rs-cli-sync.c */
 int rs_cli_sync (RsCliContext  *ctx,
                  int            argc,
