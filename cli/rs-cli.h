@@ -49,9 +49,4 @@ int rs_cli_sync (RsCliContext  *ctx,
                  int            argc,
                  char         **argv);
 
-/* rs-cli-score.c */
-int rs_cli_score (RsCliContext *ctx,
-                  int           argc,
-                  char        **argv);
-
 G_END_DECLS
