@@ -11,6 +11,7 @@
 
 /* One line per subcommand; the functions are declared in rs-cli.h. */
 static const RsCliCommand commands[] = {
+  { "form", N_("Check a form, or fill it from a JSON file of answers"), rs_cli_form },
   { "import", N_("Import OpenRosa instance files into the database"), rs_cli_import },
   { "list", N_("List household records (--state, --search, --village)"), rs_cli_list },
   { "show", N_("Show one household record"), rs_cli_show },

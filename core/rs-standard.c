@@ -545,7 +545,7 @@ check_rule_paths (RsStandards *self,
   gboolean attribute = FALSE;
   const char *p = text;
 
-  g_ptr_array_add (stack, path_frame_new (""));
+  g_ptr_array_add (stack, path_frame_new (NULL));
   frame = g_ptr_array_index (stack, 0);
   frame->base = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
 

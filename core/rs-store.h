@@ -205,6 +205,17 @@ gboolean    rs_store_backup_finish (RsStore              *self,
                                     GAsyncResult         *result,
                                     GError              **error);
 
+/* Housekeeping: fold the WAL back into the file when the app is idle or paused. */
+gboolean    rs_store_checkpoint        (RsStore              *self,
+                                        GError              **error);
+void        rs_store_checkpoint_async  (RsStore              *self,
+                                        GCancellable         *cancellable,
+                                        GAsyncReadyCallback   callback,
+                                        gpointer              user_data);
+gboolean    rs_store_checkpoint_finish (RsStore              *self,
+                                        GAsyncResult         *result,
+                                        GError              **error);
+
 /* The outbox, for the sync engine: one row per finalized record version. */
 typedef enum
 {

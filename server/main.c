@@ -52,7 +52,8 @@ print_usage (FILE *out)
   fprintf (out, "  user list --db DB\n");
   fprintf (out, "  form add FILE --db DB\n");
   fprintf (out, "  assignments import FILE.csv [--commune CODE] --db DB\n");
-  fprintf (out, "  serve --listen HOST:PORT --db DB [--tls-cert FILE --tls-key FILE] [--forms-dir DIR]\n");
+  fprintf (out, "  serve --listen HOST:PORT --db DB [--tls-cert FILE --tls-key FILE] [--forms-dir DIR]\n"
+                "        [--data-dir DIR] [--threads N] [--connection-timeout S] [--max-body BYTES]\n");
   fprintf (out, "  export --db DB --format jsonl\n\n");
   fprintf (out, "%s\n", _("DB is a file (SQLite) or a postgresql:// URI. ROLE is enumerator, "
                           "commune_officer or district_admin."));
@@ -71,6 +72,7 @@ typedef struct
   char *tls_cert;
   char *tls_key;
   char *forms_dir;
+  char *data_dir;
   char *format;
   char *commune;
   gboolean demo;
@@ -94,6 +96,7 @@ options_clear (Options *options)
   g_free (options->tls_cert);
   g_free (options->tls_key);
   g_free (options->forms_dir);
+  g_free (options->data_dir);
   g_free (options->format);
   g_free (options->commune);
   g_strfreev (options->rest);
@@ -117,6 +120,8 @@ parse_options (int       argc,
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_cert, N_("TLS certificate (PEM)"), "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_key, N_("TLS private key (PEM)"), "FILE" },
     { "forms-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->forms_dir, N_("Forms to publish"), "DIR" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->data_dir,
+      N_("Form and standards for scoring"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &options->format, N_("Export format"), "jsonl" },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &options->demo, N_("Add demo users and a demo commune"), NULL },
     { "connection-timeout", 0, 0, G_OPTION_ARG_INT, &options->connection_timeout,
@@ -552,6 +557,7 @@ command_serve (Options *options)
   config.forms_dir = options->forms_dir != NULL
                      ? g_strdup (options->forms_dir)
                      : g_build_filename (default_data_dir (), "forms", NULL);
+  config.data_dir = g_strdup (options->data_dir != NULL ? options->data_dir : default_data_dir ());
   if (options->connection_timeout > 0)
     config.connection_timeout_s = options->connection_timeout;
   if (options->threads > 0)

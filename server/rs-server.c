@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rs-server.h"
+#include "rs-score.h"
 #include "rs-server-auth.h"
 #include "rs-submission.h"
 
@@ -23,6 +24,8 @@ G_DEFINE_QUARK (rs-server-error-quark, rs_server_error)
 /* Beyond the body cap, this much more is read and dropped so the 413 can still be delivered;
  * past it the connection is closed. */
 #define DISCARD_ALLOWANCE (1024 * 1024)
+/* The form whose records are scored at ingest (data/forms/vn_household_review.xml). */
+#define RS_SERVER_SCORED_FORM "vn_household_review"
 
 struct _RsServer
 {
@@ -37,6 +40,8 @@ struct _RsServer
   guint8 digest_random[32];
   gboolean tls;
   gssize inflight_body_bytes;   /* atomic */
+  GPtrArray *scorers;           /* RsScorer, one per worker thread; NULL without a data dir */
+  GAsyncQueue *idle_scorers;    /* a scorer keeps libxml2 XPath state: one record at a time */
 };
 
 typedef enum
@@ -90,6 +95,7 @@ rs_server_config_clear (RsServerConfig *config)
   g_clear_pointer (&config->tls_cert_path, g_free);
   g_clear_pointer (&config->tls_key_path, g_free);
   g_clear_pointer (&config->forms_dir, g_free);
+  g_clear_pointer (&config->data_dir, g_free);
 }
 
 gboolean
@@ -562,6 +568,51 @@ submission_error_status (const GError *error)
   return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* Scores household reviews with the same core and standard files as the tablet. A record that
+ * cannot be scored is still stored (it is the enumerator's data); its score JSON says why. */
+static void
+score_submission (RsServer            *server,
+                  const RsSubmission  *submission,
+                  char               **classification,
+                  char               **score_json)
+{
+  g_autoptr(RsScore) score = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  const char *xml = g_bytes_get_data (submission->xml, &length);
+  RsScorer *scorer;
+
+  *classification = NULL;
+  *score_json = NULL;
+  if (server->idle_scorers == NULL || !g_str_equal (submission->form_id, RS_SERVER_SCORED_FORM))
+    return;
+  scorer = g_async_queue_pop (server->idle_scorers);
+  score = rs_scorer_score_xml (scorer, xml, (gssize) length, NULL, &error);
+  if (score != NULL)
+    *score_json = rs_score_to_json (score, RS_LANG_VI);
+  g_async_queue_push (server->idle_scorers, scorer);
+  if (score != NULL)
+    {
+      const char *name = rs_classification_to_string (score->classification);
+
+      *classification = g_strdup (name != NULL ? name : "unknown");
+      return;
+    }
+  {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+    g_autoptr(JsonGenerator) generator = json_generator_new ();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "error");
+    json_builder_add_string_value (builder, error->message);
+    json_builder_end_object (builder);
+    root = json_builder_get_root (builder);
+    json_generator_set_root (generator, root);
+    *score_json = json_generator_to_data (generator, NULL);
+  }
+}
+
 static enum MHD_Result
 handle_submission (Request               *request,
                    struct MHD_Connection *connection,
@@ -611,6 +662,8 @@ handle_submission (Request               *request,
                                  user->username, submission->commune_code);
       return queue_envelope (connection, request, MHD_HTTP_FORBIDDEN, message);
     }
+
+  score_submission (server, submission, &classification, &score_json);
 
   received_us = g_get_real_time ();
   if (!rs_server_store_record_put (server->store, submission, user->username, received_us,
@@ -1166,6 +1219,7 @@ rs_server_new (RsServerStore        *store,
   self->config.tls_cert_path = g_strdup (config->tls_cert_path);
   self->config.tls_key_path = g_strdup (config->tls_key_path);
   self->config.forms_dir = g_strdup (config->forms_dir);
+  self->config.data_dir = g_strdup (config->data_dir);
   return self;
 }
 
@@ -1198,6 +1252,27 @@ rs_server_start (RsServer  *self,
       && g_file_test (self->config.forms_dir, G_FILE_TEST_IS_DIR)
       && !rs_server_load_forms_dir (self->store, self->config.forms_dir, NULL, error))
     return FALSE;
+
+  if (self->config.data_dir != NULL && self->scorers == NULL)
+    {
+      self->scorers = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_scorer_free);
+      self->idle_scorers = g_async_queue_new ();
+      for (guint i = 0; i < MAX (self->config.thread_pool_size, 1); i++)
+        {
+          g_autoptr(GError) local_error = NULL;
+          RsScorer *scorer = rs_scorer_new (self->config.data_dir, &local_error);
+
+          if (scorer == NULL)
+            {
+              g_set_error (error, RS_SERVER_ERROR, RS_SERVER_ERROR_CONFIG,
+                           _("Cannot load the household form and poverty standards from %s to "
+                             "score records: %s"), self->config.data_dir, local_error->message);
+              return FALSE;
+            }
+          g_ptr_array_add (self->scorers, scorer);
+          g_async_queue_push (self->idle_scorers, scorer);
+        }
+    }
 
   self->bind_address = g_inet_socket_address_new_from_string (self->config.listen_host,
                                                               self->config.port);
@@ -1289,6 +1364,8 @@ rs_server_free (RsServer *self)
     memset (self->tls_key_pem, 0, strlen (self->tls_key_pem));
   g_free (self->tls_cert_pem);
   g_free (self->tls_key_pem);
+  g_clear_pointer (&self->idle_scorers, g_async_queue_unref);
+  g_clear_pointer (&self->scorers, g_ptr_array_unref);
   rs_server_config_clear (&self->config);
   g_free (self);
 }

@@ -40,6 +40,8 @@ typedef struct
   char    *tls_cert_path;              /* PEM; both set = HTTPS */
   char    *tls_key_path;
   char    *forms_dir;                  /* *.xml forms loaded into the database at start */
+  char    *data_dir;                   /* forms/ and standards/ for scoring at ingest; NULL =
+                                        * records are stored unscored */
 } RsServerConfig;
 
 typedef struct _RsServer RsServer;
