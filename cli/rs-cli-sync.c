@@ -182,6 +182,25 @@ rs_cli_sync (RsCliContext  *ctx,
           report->n_sent, report->n_parked, report->n_retry, report->n_not_tried);
   status = rs_sync_report_all_acknowledged (report) ? 0 : 1;
 
+  /* Records parked by earlier runs are not acknowledged either. */
+  {
+    RsOutboxCounts counts = { 0, };
+
+    if (!rs_store_outbox_counts (store, &counts, &error))
+      {
+        rs_cli_error ("%s", error->message);
+        g_clear_error (&error);
+        status = 1;
+      }
+    else if (counts.parked > 0 || counts.queued > 0 || counts.sending > 0)
+      {
+        printf (_("Still on the tablet: %u waiting, %u parked (refused by the server; see "
+                  "rasoat-cli list --state rejected)\n"), counts.queued + counts.sending,
+                counts.parked);
+        status = 1;
+      }
+  }
+
   if (update_forms)
     {
       guint n = 0;
