@@ -380,6 +380,60 @@ START_TEST (test_split_chunk_failure)
 }
 END_TEST
 
+/* A 413 from a proxy with a smaller limit: the client splits further and gets through. */
+START_TEST (test_413_splits_further)
+{
+  g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  g_autoptr(RsOpenRosaClient) client = client_for (stub);
+  g_autoptr(GBytes) xml = submission_xml ();
+  g_autoptr(GPtrArray) attachments = NULL;
+  g_autoptr(RsOpenRosaResult) post = NULL;
+  guint n_posts;
+
+  rs_stub_push (stub, "POST", 413, "Content-Type: text/html", "<html>Too Large</html>", 1, 0);
+  attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_openrosa_attachment_free);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("q%u.jpg", i);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_strnfill (2000, 'q'), 2000);
+
+      g_ptr_array_add (attachments, rs_openrosa_attachment_new (name, "image/jpeg", bytes));
+    }
+  post = rs_openrosa_client_submit (client, xml, attachments, NULL);
+  ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_SUCCESS);
+  n_posts = rs_stub_count (stub, "POST");
+  ck_assert_uint_eq (post->n_posts, n_posts);
+  ck_assert_uint_ge (n_posts, 3);
+  for (guint i = 0; i < n_posts; i++)
+    ck_assert_uint_eq (bytes_count (rs_stub_request (stub, i)->body, XML), 1);
+  /* After the split, all four files went in POSTs that were acknowledged. */
+  for (guint a = 0; a < 4; a++)
+    {
+      g_autofree char *part = g_strdup_printf ("name=\"q%u.jpg\"", a);
+      guint found = 0;
+
+      for (guint i = 1; i < n_posts; i++)
+        found += bytes_contain (rs_stub_request (stub, i)->body, part);
+      ck_assert_uint_eq (found, 1);
+    }
+}
+END_TEST
+
+/* A 413 for a record without files cannot be split: it is parked. */
+START_TEST (test_413_single_part_parks)
+{
+  g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  g_autoptr(RsOpenRosaClient) client = client_for (stub);
+  g_autoptr(GBytes) xml = submission_xml ();
+  g_autoptr(RsOpenRosaResult) post = NULL;
+
+  rs_stub_push (stub, "POST", 413, "Content-Type: text/html", "<html>Too Large</html>", 1, 0);
+  post = rs_openrosa_client_submit (client, xml, NULL, NULL);
+  ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_PARK);
+  ck_assert_uint_eq (rs_stub_count (stub, "POST"), 1);
+}
+END_TEST
+
 START_TEST (test_digest_auth)
 {
   g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_DIGEST);
@@ -619,6 +673,8 @@ openrosa_client_suite (void)
   tcase_add_test (tc, test_cancelled_before_sending);
   tcase_add_test (tc, test_split_posts_identical_xml);
   tcase_add_test (tc, test_split_chunk_failure);
+  tcase_add_test (tc, test_413_splits_further);
+  tcase_add_test (tc, test_413_single_part_parks);
   tcase_add_test (tc, test_digest_auth);
   tcase_add_test (tc, test_wrong_password_stops);
   tcase_add_test (tc, test_no_basic_over_http);
