@@ -21,9 +21,6 @@ static const RsCliCommand commands[] = {
 #ifdef RS_HAVE_SYNC
   { "sync", N_("Send finalized records to the district server"), rs_cli_sync },
 #endif
-  { "form", N_("Check a form, or fill it from a JSON file of answers"), rs_cli_form },
-  { "form", N_("Check a form, or fill it from a JSON file of answers"), rs_cli_form },
-  { "score", N_("Score household review records against the poverty standard"), rs_cli_score },
   { NULL, NULL, NULL },
 };
 
