@@ -30,8 +30,9 @@ preferences_activated (GSimpleAction *action,
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   const char *device_id = RS_IS_WINDOW (parent) ? rs_window_get_device_id (RS_WINDOW (parent))
                                                 : NULL;
+  RsStore *store = RS_IS_WINDOW (parent) ? rs_window_get_store (RS_WINDOW (parent)) : NULL;
   RsPreferencesWindow *preferences =
-    rs_preferences_window_new (parent, rs_application_get_settings (self), device_id);
+    rs_preferences_window_new (parent, rs_application_get_settings (self), device_id, store);
 
   gtk_window_present (GTK_WINDOW (preferences));
 }

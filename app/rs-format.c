@@ -878,6 +878,11 @@ static const struct
   { "stop-reauth", N_("Stopped: the server did not accept the account") },
   { "stop-security", N_("Stopped: the server could not be trusted") },
   { "stop-config", N_("Stopped: the server address is wrong") },
+  /* The store's own entries for the outbox rows. */
+  { "sending", N_("Sending started") },
+  { "sent", N_("Receipt from the server saved") },
+  { "parked", N_("Set aside until fixed") },
+  { "unparked", N_("To be sent again") },
 };
 
 /**

@@ -6,6 +6,7 @@
 
 #include "rs-format.h"
 #include "rs-preferences-window.h"
+#include "rs-records.h"
 
 struct _RsPreferencesWindow
 {
@@ -20,9 +21,11 @@ struct _RsPreferencesWindow
   AdwComboRow          *text_size_row;
   AdwEntryRow          *server_row;
   AdwEntryRow          *username_row;
+  AdwEntryRow          *password_row;
   AdwActionRow         *device_row;
 
   GSettings            *settings;
+  RsStore              *store;
 };
 
 G_DEFINE_FINAL_TYPE (RsPreferencesWindow, rs_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -81,6 +84,33 @@ selected_to_enum (const GValue       *value,
   return g_variant_new_string (nicks[selected]);
 }
 
+static void
+on_password_saved (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(RsPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *message;
+
+  if (rs_records_set_setting_finish (result, &error))
+    message = _("Password saved on this tablet.");
+  else
+    message = error->message;
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+}
+
+/* The password is kept in the tablet's database, not in GSettings. */
+static void
+on_password_apply (RsPreferencesWindow *self)
+{
+  if (self->store == NULL)
+    return;
+  rs_records_set_setting_async (self->store, "server-password",
+                                gtk_editable_get_text (GTK_EDITABLE (self->password_row)), NULL,
+                                on_password_saved, g_object_ref (self));
+}
+
 static const char * const color_scheme_nicks[] = { "default", "light", "dark", NULL };
 static const char * const text_size_nicks[] = { "normal", "large", "larger", NULL };
 
@@ -90,6 +120,7 @@ rs_preferences_window_dispose (GObject *object)
   RsPreferencesWindow *self = RS_PREFERENCES_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->store);
   G_OBJECT_CLASS (rs_preferences_window_parent_class)->dispose (object);
 }
 
@@ -112,6 +143,7 @@ rs_preferences_window_class_init (RsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, text_size_row);
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, username_row);
+  gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, password_row);
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, device_row);
 }
 
@@ -128,7 +160,8 @@ rs_preferences_window_init (RsPreferencesWindow *self)
 RsPreferencesWindow *
 rs_preferences_window_new (GtkWindow  *parent,
                            GSettings  *settings,
-                           const char *device_id)
+                           const char *device_id,
+                           RsStore    *store)
 {
   RsPreferencesWindow *self = g_object_new (RS_TYPE_PREFERENCES_WINDOW,
                                             "transient-for", parent,
@@ -147,6 +180,11 @@ rs_preferences_window_new (GtkWindow  *parent,
   };
 
   self->settings = g_object_ref (settings);
+  if (store != NULL)
+    self->store = g_object_ref (store);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), store != NULL);
+  g_signal_connect_object (self->password_row, "apply", G_CALLBACK (on_password_apply), self,
+                           G_CONNECT_SWAPPED);
   for (guint i = 0; i < G_N_ELEMENTS (text_rows); i++)
     g_settings_bind (settings, text_rows[i].key,
                      G_STRUCT_MEMBER (GObject *, self, text_rows[i].offset), "text",

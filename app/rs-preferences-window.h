@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include "rs-store.h"
+
 G_BEGIN_DECLS
 
 #define RS_TYPE_PREFERENCES_WINDOW (rs_preferences_window_get_type ())
@@ -12,6 +14,7 @@ G_DECLARE_FINAL_TYPE (RsPreferencesWindow, rs_preferences_window, RS, PREFERENCE
 
 RsPreferencesWindow *rs_preferences_window_new (GtkWindow  *parent,
                                                 GSettings  *settings,
-                                                const char *device_id);
+                                                const char *device_id,
+                                                RsStore    *store);
 
 G_END_DECLS

@@ -524,6 +524,89 @@ rs_records_create_draft_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- settings kept in the database ----------------------------------------------------- */
+
+static void
+set_setting_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  char **pair = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!rs_store_set_setting (source_object, pair[0], pair[1], &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+rs_records_set_setting_async (RsStore             *store,
+                              const char          *key,
+                              const char          *value,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  char **pair = g_new0 (char *, 3);
+
+  pair[0] = g_strdup (key);
+  pair[1] = g_strdup (value);
+  g_task_set_source_tag (task, rs_records_set_setting_async);
+  g_task_set_task_data (task, pair, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, set_setting_thread);
+}
+
+gboolean
+rs_records_set_setting_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+get_setting_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  char *value = rs_store_get_setting (source_object, task_data, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, value != NULL ? value : g_strdup (""), g_free);
+}
+
+void
+rs_records_get_setting_async (RsStore             *store,
+                              const char          *key,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_get_setting_async);
+  g_task_set_task_data (task, g_strdup (key), g_free);
+  g_task_run_in_thread (task, get_setting_thread);
+}
+
+/**
+ * rs_records_get_setting_finish:
+ *
+ * Returns: (transfer full): the value, "" when it was never set.
+ */
+char *
+rs_records_get_setting_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- one record ------------------------------------------------------------------------- */
 
 static void

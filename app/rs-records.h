@@ -101,6 +101,23 @@ void        rs_records_create_draft_async  (RsStore             *store,
 RsRecord   *rs_records_create_draft_finish (GAsyncResult        *result,
                                             GError             **error);
 
+/* A value kept in the tablet's database (e.g. the server password: not in GSettings). */
+void        rs_records_set_setting_async  (RsStore             *store,
+                                           const char          *key,
+                                           const char          *value,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    rs_records_set_setting_finish (GAsyncResult        *result,
+                                           GError             **error);
+void        rs_records_get_setting_async  (RsStore             *store,
+                                           const char          *key,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+char       *rs_records_get_setting_finish (GAsyncResult        *result,
+                                           GError             **error);
+
 /* One record, with its XML. */
 void        rs_records_get_async         (RsStore             *store,
                                           const char          *instance_id,

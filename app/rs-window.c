@@ -232,13 +232,37 @@ on_sync_done (GObject      *source,
 }
 
 static void
+on_password_read (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(RsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = rs_records_get_setting_finish (result, &error);
+  g_autofree char *username = g_settings_get_string (self->settings, "server-username");
+
+  if (password == NULL)
+    {
+      rs_sync_page_set_running (self->sync_page, FALSE);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        rs_sync_page_set_outcome (self->sync_page, error->message, TRUE);
+      return;
+    }
+  if (self->sync_engine == NULL || rs_sync_engine_is_running (self->sync_engine))
+    return;
+  if (*username != '\0')
+    rs_sync_engine_set_credentials (self->sync_engine, username, password);
+  rs_sync_engine_run_async (self->sync_engine, RS_SYNC_RUN_MANUAL, self->cancellable,
+                            on_sync_done, g_object_ref (self));
+}
+
+static void
 send_now_activated (GtkWidget  *widget,
                     const char *action_name,
                     GVariant   *parameter)
 {
   RsWindow *self = RS_WINDOW (widget);
   g_autofree char *server = g_settings_get_string (self->settings, "server-url");
-  g_autofree char *username = g_settings_get_string (self->settings, "server-username");
 
   if (self->store == NULL)
     return;
@@ -266,11 +290,9 @@ send_now_activated (GtkWidget  *widget,
     }
   if (rs_sync_engine_is_running (self->sync_engine))
     return;
-  if (*username != '\0')
-    rs_sync_engine_set_credentials (self->sync_engine, username, NULL);
   rs_sync_page_set_running (self->sync_page, TRUE);
-  rs_sync_engine_run_async (self->sync_engine, RS_SYNC_RUN_MANUAL, self->cancellable,
-                            on_sync_done, g_object_ref (self));
+  rs_records_get_setting_async (self->store, "server-password", self->cancellable,
+                                on_password_read, g_object_ref (self));
 }
 
 static void
@@ -910,4 +932,16 @@ rs_window_toast (RsWindow   *self,
 {
   g_return_if_fail (RS_IS_WINDOW (self));
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+/**
+ * rs_window_get_store:
+ *
+ * Returns: (nullable) (transfer none): the open store, or %NULL while it opens.
+ */
+RsStore *
+rs_window_get_store (RsWindow *self)
+{
+  g_return_val_if_fail (RS_IS_WINDOW (self), NULL);
+  return self->store;
 }

@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "rs-application.h"
+#include "rs-store.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +14,7 @@ G_DECLARE_FINAL_TYPE (RsWindow, rs_window, RS, WINDOW, AdwApplicationWindow)
 
 RsWindow   *rs_window_new           (RsApplication *application);
 const char *rs_window_get_device_id (RsWindow      *self);
+RsStore    *rs_window_get_store     (RsWindow      *self);
 const char *rs_window_get_page_name (RsWindow      *self);
 void        rs_window_toast         (RsWindow      *self,
                                      const char    *message);

@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 
 #include "rs-application.h"
 #include "rs-gui-test.h"
 #include "rs-home-page.h"
 #include "rs-interview-page.h"
+#include "rs-preferences-window.h"
 #include "rs-setup-page.h"
 #include "rs-store.h"
 #include "rs-sync-page.h"
@@ -22,7 +24,8 @@ typedef struct
   char          *db_path;
   char          *shots_dir;
   gboolean       script_done;
-  GString       *failures;
+  GSubprocess   *server;
+  char          *server_url;
 } E2E;
 
 static E2E e2e;
@@ -141,7 +144,7 @@ do_setup (void)
   rs_gui_click (start);
   rs_gui_spin (100);
   ck_assert_msg (page_is ("setup"), "a 4-digit commune code was accepted");
-  set_text (template_child (setup, RS_TYPE_SETUP_PAGE, "commune_code_row"), "04033");
+  set_text (template_child (setup, RS_TYPE_SETUP_PAGE, "commune_code_row"), "19183");
   rs_gui_click (start);
   wait_for_page ("home");
 }
@@ -547,6 +550,127 @@ interview_household (void)
   wait_for_page ("home");
 }
 
+/* ---- sending to the real district server on 127.0.0.1 ---- */
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  ck_assert (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static gboolean
+server_answers (gpointer data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection =
+    g_socket_client_connect_to_host (client, data, 0, NULL, NULL);
+
+  return connection != NULL;
+}
+
+/* The district server of the demo: user demo / demo-password, commune 19183. */
+static gboolean
+start_server (void)
+{
+  const char *builddir = g_getenv ("RS_TEST_BUILDDIR");
+  g_autofree char *exe = g_build_filename (builddir, "server", "rasoat-server", NULL);
+  g_autofree char *db = g_build_filename (e2e.tmpdir, "district.db", NULL);
+  g_autofree char *listen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) init = NULL;
+  guint16 port;
+
+  if (!g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
+    return FALSE;
+  init = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, exe, "init", "--db", db,
+                           "--demo", NULL);
+  ck_assert_msg (init != NULL && g_subprocess_wait_check (init, NULL, &error), "%s",
+                 error != NULL ? error->message : "");
+  port = free_port ();
+  listen = g_strdup_printf ("127.0.0.1:%u", port);
+  e2e.server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, exe, "serve",
+                                 "--listen", listen, "--db", db, NULL);
+  ck_assert_msg (e2e.server != NULL, "%s", error != NULL ? error->message : "");
+  e2e.server_url = g_strdup_printf ("http://%s", listen);
+  ck_assert_msg (rs_gui_wait_until (server_answers, listen, 10000), "the server did not start");
+  return TRUE;
+}
+
+static gboolean
+find_preferences (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (RS_IS_PREFERENCES_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        {
+          *(GtkWidget **) data = GTK_WIDGET (window);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The enumerator types the server, the account and the password in Preferences. */
+static void
+set_server_in_preferences (void)
+{
+  GtkWidget *preferences = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (e2e.app), "preferences", NULL);
+  ck_assert_msg (rs_gui_wait_until (find_preferences, &preferences, 5000), "no Preferences");
+  set_text (template_child (preferences, RS_TYPE_PREFERENCES_WINDOW, "server_row"),
+            e2e.server_url);
+  set_text (template_child (preferences, RS_TYPE_PREFERENCES_WINDOW, "username_row"), "demo");
+  set_text (template_child (preferences, RS_TYPE_PREFERENCES_WINDOW, "password_row"),
+            "demo-password");
+  g_signal_emit_by_name (template_child (preferences, RS_TYPE_PREFERENCES_WINDOW, "password_row"),
+                         "apply");
+  rs_gui_spin (500);
+  gtk_window_close (GTK_WINDOW (preferences));
+  rs_gui_spin (100);
+}
+
+static gboolean
+sync_finished (gpointer data)
+{
+  GtkWidget *sync = template_child (e2e.window, RS_TYPE_WINDOW, "sync_page");
+  GtkWidget *outcome = template_child (sync, RS_TYPE_SYNC_PAGE, "outcome_label");
+  GtkWidget *progress = template_child (sync, RS_TYPE_SYNC_PAGE, "progress_bar");
+
+  return gtk_widget_get_visible (outcome) && !gtk_widget_get_visible (progress);
+}
+
+static void
+send_to_server (void)
+{
+  GtkWidget *sync = template_child (e2e.window, RS_TYPE_WINDOW, "sync_page");
+  GtkWidget *outcome = template_child (sync, RS_TYPE_SYNC_PAGE, "outcome_label");
+
+  set_server_in_preferences ();
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.show-sync", NULL);
+  wait_for_page ("sync");
+  rs_gui_click (template_child (sync, RS_TYPE_SYNC_PAGE, "send_button"));
+  ck_assert_msg (rs_gui_wait_until (sync_finished, NULL, 60000), "the sync did not finish");
+  rs_gui_spin (500);
+  ck_assert_msg (!gtk_widget_has_css_class (outcome, "rs-question-error"),
+                 "the sync reported a problem: %s", gtk_label_get_text (GTK_LABEL (outcome)));
+  screenshots ("sync-sent");
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
+  wait_for_page ("home");
+}
+
 static gboolean
 run_script (gpointer data)
 {
@@ -558,6 +682,8 @@ run_script (gpointer data)
   interview_household ();
   screenshots ("home-after");
   visit_sync_page ("sync");
+  if (e2e.server != NULL)
+    send_to_server ();
 
   e2e.script_done = TRUE;
   g_application_quit (G_APPLICATION (e2e.app));
@@ -603,7 +729,7 @@ set_up_environment (void)
 
 /* After the UI has finished: the record, its score and the outbox, read-only. */
 static void
-check_database (void)
+check_database (gboolean sent)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(RsStore) store = rs_store_new (e2e.db_path, RS_STORE_OPEN_READ_ONLY, NULL, &error);
@@ -618,7 +744,7 @@ check_database (void)
   ck_assert_ptr_nonnull (records);
   ck_assert_int_eq (records->len, 1);
   record = g_ptr_array_index (records, 0);
-  ck_assert_int_eq (record->state, RS_RECORD_STATE_FINALIZED);
+  ck_assert_int_eq (record->state, sent ? RS_RECORD_STATE_SENT : RS_RECORD_STATE_FINALIZED);
   ck_assert_str_eq (record->summary.head_name, "Cà Văn Thương");
   ck_assert_str_eq (record->summary.village, "Bản Hìn");
   ck_assert_str_eq (record->summary.household_code, "BH-03");
@@ -637,7 +763,8 @@ check_database (void)
   ck_assert_ptr_nonnull (strstr (xml, "<username>Lò Thị Hạnh</username>"));
 
   ck_assert (rs_store_outbox_counts (store, &counts, &error));
-  ck_assert_int_eq (counts.queued, 1);
+  ck_assert_int_eq (counts.queued, sent ? 0 : 1);
+  ck_assert_int_eq (counts.sent, sent ? 1 : 0);
 }
 
 START_TEST (test_household_through_the_ui)
@@ -654,6 +781,7 @@ START_TEST (test_household_through_the_ui)
   ck_assert_msg (g_getenv ("DISPLAY") != NULL, "no DISPLAY: run under xvfb-run");
   argv[2] = e2e.db_path;
   seed_assignments ();
+  start_server ();
 
   rs_application_init_i18n ();
   e2e.app = rs_application_new ();
@@ -669,12 +797,18 @@ START_TEST (test_household_through_the_ui)
   code = g_settings_get_string (settings, "commune-code");
   villages = g_settings_get_strv (settings, "villages");
   ck_assert_str_eq (name, "Lò Thị Hạnh");
-  ck_assert_str_eq (code, "04033");
+  ck_assert_str_eq (code, "19183");
   ck_assert_int_eq (g_strv_length (villages), 2);
   ck_assert_str_eq (villages[1], "Bản Sẳng");
   ck_assert (g_settings_get_boolean (settings, "setup-done"));
 
-  check_database ();
+  check_database (e2e.server != NULL);
+  if (e2e.server != NULL)
+    {
+      g_subprocess_send_signal (e2e.server, SIGTERM);
+      g_subprocess_wait (e2e.server, NULL, NULL);
+      g_clear_object (&e2e.server);
+    }
 }
 END_TEST
 
