@@ -11,6 +11,7 @@
 #include "rs-home-page.h"
 #include "rs-interview-page.h"
 #include "rs-preferences-window.h"
+#include "rs-result-page.h"
 #include "rs-setup-page.h"
 #include "rs-store.h"
 #include "rs-sync-page.h"
@@ -671,6 +672,42 @@ send_to_server (void)
   wait_for_page ("home");
 }
 
+/* A finished household opens as its result, to look at, with no "Finalize". */
+static void
+open_finished_record (void)
+{
+  GtkWidget *home = template_child (e2e.window, RS_TYPE_WINDOW, "home_page");
+  GtkWidget *result = template_child (e2e.window, RS_TYPE_WINDOW, "result_page");
+
+  /* Bản Hìn: the two households to visit, then the finished one. */
+  ck_assert (rs_home_page_open_position (RS_HOME_PAGE (home), 3));
+  wait_for_page ("result");
+  ck_assert (!gtk_widget_get_visible (template_child (result, RS_TYPE_RESULT_PAGE,
+                                                      "finalize_button")));
+  ck_assert_ptr_nonnull (rs_gui_find_named (result, "indicators"));
+  screenshots ("record");
+  /* Its answers can be read, not changed. */
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.back-to-answers", NULL);
+  wait_for_page ("interview");
+  ck_assert (rs_interview_page_is_read_only (interview ()));
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
+  wait_for_page ("home");
+}
+
+/* Dark mode, as the enumerator sets it in Preferences → Display. */
+static void
+dark_mode (void)
+{
+  GSettings *settings = rs_application_get_settings (e2e.app);
+
+  g_settings_set_string (settings, "color-scheme", "dark");
+  rs_gui_spin (300);
+  ck_assert (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  screenshots ("home-dark");
+  g_settings_set_string (settings, "color-scheme", "default");
+  rs_gui_spin (300);
+}
+
 static gboolean
 run_script (gpointer data)
 {
@@ -684,6 +721,8 @@ run_script (gpointer data)
   visit_sync_page ("sync");
   if (e2e.server != NULL)
     send_to_server ();
+  open_finished_record ();
+  dark_mode ();
 
   e2e.script_done = TRUE;
   g_application_quit (G_APPLICATION (e2e.app));
