@@ -607,6 +607,44 @@ rs_records_get_setting_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- reopening -------------------------------------------------------------------------- */
+
+static void
+reopen_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  RsRecord *record = rs_store_reopen_draft (source_object, task_data, 0, &error);
+
+  if (record == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, record, (GDestroyNotify) rs_record_free);
+}
+
+void
+rs_records_reopen_async (RsStore             *store,
+                         const char          *instance_id,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_reopen_async);
+  g_task_set_task_data (task, g_strdup (instance_id), g_free);
+  g_task_run_in_thread (task, reopen_thread);
+}
+
+RsRecord *
+rs_records_reopen_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- one record ------------------------------------------------------------------------- */
 
 static void

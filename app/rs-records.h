@@ -118,6 +118,15 @@ void        rs_records_get_setting_async  (RsStore             *store,
 char       *rs_records_get_setting_finish (GAsyncResult        *result,
                                            GError             **error);
 
+/* A refused record back to a draft, to correct it. */
+void        rs_records_reopen_async       (RsStore             *store,
+                                           const char          *instance_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+RsRecord   *rs_records_reopen_finish      (GAsyncResult        *result,
+                                           GError             **error);
+
 /* One record, with its XML. */
 void        rs_records_get_async         (RsStore             *store,
                                           const char          *instance_id,

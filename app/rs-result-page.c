@@ -18,6 +18,7 @@ struct _RsResultPage
   GtkScrolledWindow *scroller;
   GtkBox            *content;
   GtkButton         *finalize_button;
+  GtkButton         *correct_button;
 };
 
 G_DEFINE_FINAL_TYPE (RsResultPage, rs_result_page, GTK_TYPE_WIDGET)
@@ -255,6 +256,12 @@ rs_result_page_show (RsResultPage  *self,
                                                     "district."), "title-4"));
   else if (mode == RS_RESULT_MODE_SENT)
     gtk_box_append (self->content, wrapped_label (_("Sent to the district."), "title-4"));
+  else if (mode == RS_RESULT_MODE_REFUSED)
+    gtk_box_append (self->content,
+                    wrapped_label (_("Refused by the server: the Send page shows its message. "
+                                     "Correct the answers, then finalize again."),
+                                   "rs-question-error"));
+  gtk_widget_set_visible (GTK_WIDGET (self->correct_button), mode == RS_RESULT_MODE_REFUSED);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
 }
 
@@ -279,6 +286,7 @@ rs_result_page_class_init (RsResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, content);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, finalize_button);
+  gtk_widget_class_bind_template_child (widget_class, RsResultPage, correct_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

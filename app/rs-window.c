@@ -32,7 +32,6 @@ struct _RsWindow
   RsStore              *store;
   char                 *device_id;
   RsSyncEngine         *sync_engine;
-  guint                 home_generation;
   RsForm               *form;
   RsScorer             *scorer;
   RsResultMode          record_mode;   /* of the record open in the interview page */
@@ -86,7 +85,6 @@ on_home_loaded (GObject      *source,
   rs_home_page_set_counts (self->home_page, data->reviewed_today, data->waiting,
                            data->needing_attention);
   rs_home_page_set_households (self->home_page, g_steal_pointer (&data->items));
-  self->home_generation++;
   rs_home_data_free (data);
 }
 
@@ -594,9 +592,23 @@ on_record_loaded (GObject      *source,
       return;
     }
   draft = record->state == RS_RECORD_STATE_DRAFT;
-  self->record_mode = draft ? RS_RESULT_MODE_DRAFT
-                    : record->state == RS_RECORD_STATE_SENT ? RS_RESULT_MODE_SENT
-                    : RS_RESULT_MODE_FINALIZED;
+  switch (record->state)
+    {
+    case RS_RECORD_STATE_DRAFT:
+      self->record_mode = RS_RESULT_MODE_DRAFT;
+      break;
+    case RS_RECORD_STATE_SENT:
+      self->record_mode = RS_RESULT_MODE_SENT;
+      break;
+    case RS_RECORD_STATE_REJECTED:
+      self->record_mode = RS_RESULT_MODE_REFUSED;
+      break;
+    case RS_RECORD_STATE_FINALIZED:
+    case RS_RECORD_STATE_DELETED:
+    default:
+      self->record_mode = RS_RESULT_MODE_FINALIZED;
+      break;
+    }
   rs_interview_page_open (self->interview_page, self->store, g_object_ref (session),
                           rs_live_score_new (self->scorer, session), record->current_screen,
                           !draft);
@@ -604,6 +616,29 @@ on_record_loaded (GObject      *source,
     show_interview (self);
   else
     show_result (self);
+}
+
+static void
+correct_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  RsWindow *self = RS_WINDOW (widget);
+  RsFormSession *session = rs_interview_page_get_session (self->interview_page);
+  g_autofree char *data = NULL;
+  g_autoptr(GBytes) xml = NULL;
+  g_autoptr(RsInstanceInfo) info = NULL;
+  gsize length = 0;
+
+  if (session == NULL || self->record_mode != RS_RESULT_MODE_REFUSED)
+    return;
+  data = rs_form_session_serialize (session, &length);
+  xml = g_bytes_new_take (g_steal_pointer (&data), length);
+  info = rs_instance_info_parse (xml, NULL);
+  if (info == NULL || info->instance_id == NULL)
+    return;
+  rs_records_reopen_async (self->store, info->instance_id, self->cancellable, on_record_loaded,
+                           g_object_ref (self));
 }
 
 static void
@@ -821,6 +856,7 @@ rs_window_class_init (RsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.back-to-answers", NULL,
                                    back_to_answers_activated);
   gtk_widget_class_install_action (widget_class, "win.finalize", NULL, finalize_activated);
+  gtk_widget_class_install_action (widget_class, "win.correct", NULL, correct_activated);
 }
 
 static void

@@ -851,6 +851,45 @@ START_TEST (test_household_through_the_ui)
 }
 END_TEST
 
+/* LANGUAGE=en gives English; the rest of the suite checks the Vietnamese default. */
+static gboolean
+check_english (gpointer data)
+{
+  GtkWidget *setup;
+  GtkWidget *start;
+
+  ck_assert_msg (rs_gui_wait_until (window_is_up, NULL, 20000), "no window");
+  wait_for_page ("setup");
+  setup = template_child (e2e.window, RS_TYPE_WINDOW, "setup_page");
+  start = template_child (setup, RS_TYPE_SETUP_PAGE, "start_button");
+  ck_assert_str_eq (gtk_button_get_label (GTK_BUTTON (start)), "_Start");
+  e2e.script_done = TRUE;
+  g_application_quit (G_APPLICATION (e2e.app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activate_english (GApplication *app)
+{
+  g_idle_add (check_english, NULL);
+}
+
+START_TEST (test_english_on_request)
+{
+  char *argv[] = { (char *) "rasoat", (char *) "--db", NULL, NULL };
+
+  set_up_environment ();
+  argv[2] = e2e.db_path;
+  g_setenv ("LANGUAGE", "en", TRUE);
+  rs_application_init_i18n ();
+  e2e.app = rs_application_new ();
+  g_signal_connect_after (e2e.app, "activate", G_CALLBACK (on_activate_english), NULL);
+  ck_assert_int_eq (g_application_run (G_APPLICATION (e2e.app), 3, argv), 0);
+  ck_assert (e2e.script_done);
+  g_clear_object (&e2e.app);
+}
+END_TEST
+
 static Suite *
 e2e_suite (void)
 {
@@ -859,6 +898,7 @@ e2e_suite (void)
 
   tcase_set_timeout (tc, 240);
   tcase_add_test (tc, test_household_through_the_ui);
+  tcase_add_test (tc, test_english_on_request);
   suite_add_tcase (suite, tc);
   return suite;
 }
