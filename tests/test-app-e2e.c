@@ -387,6 +387,29 @@ add_member (guint         index,
   settle ();
 }
 
+/* The jump index: every section with its state; a tap goes there. */
+static void
+show_sections (void)
+{
+  GtkWidget *toggle = template_child (interview (), RS_TYPE_INTERVIEW_PAGE, "index_button");
+  GtkWidget *general;
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  rs_gui_spin (400);
+  general = rs_gui_find_named (GTK_WIDGET (interview ()), "section:/household");
+  ck_assert_ptr_nonnull (general);
+  ck_assert (gtk_widget_get_mapped (general));
+  screenshots ("sections");
+  /* The screening section is complete; going there and back keeps the answers. */
+  g_signal_emit_by_name (gtk_widget_get_parent (general), "row-activated", general);
+  settle ();
+  expect_position ("/household");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
+  rs_interview_page_jump_to_section (interview (), G_MAXUINT);
+  settle ();
+  expect_position (RS_INTERVIEW_ROSTER);
+}
+
 /* Leaving for Today and opening the household again comes back to the same screen. */
 static void
 leave_and_resume (void)
@@ -500,6 +523,7 @@ interview_household (void)
   expect_position (RS_INTERVIEW_ROSTER);
   add_and_remove_member (G_N_ELEMENTS (members) + 1);
   screenshots ("roster");
+  show_sections ();
   next_screen ();
 
   expect_position ("/household/housing");
