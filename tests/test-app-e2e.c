@@ -542,7 +542,7 @@ interview_household (void)
   expect_position ("/household/information");
   choose ("/household/information/telecom", "yes");
   choose ("/household/information/devices", "basic_phone");
-  choose ("/household/information/loudspeaker", "yes");
+  /* The loudspeaker question is left on purpose: Finalize must bring the enumerator back. */
   next_screen ();
 
   expect_position ("/household/income");
@@ -569,6 +569,20 @@ interview_household (void)
   settle ();
   next_screen ();
 
+  wait_for_page ("result");
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.finalize", NULL);
+  wait_for_page ("interview");
+  expect_position ("/household/information");
+  {
+    GtkWidget *error = rs_gui_find_named (question ("/household/information/loudspeaker"),
+                                          "error");
+
+    ck_assert_msg (gtk_widget_get_visible (error), "the missing answer is not shown");
+    screenshots ("finalize-problem");
+  }
+  choose ("/household/information/loudspeaker", "yes");
+  settle ();
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.show-result", NULL);
   wait_for_page ("result");
   screenshots ("result");
   gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.finalize", NULL);
