@@ -313,6 +313,6 @@ main (int    argc,
   bench.launched_us = g_get_monotonic_time ();
   status = g_application_run (G_APPLICATION (bench.app), 3, app_argv);
   g_clear_object (&bench.app);
-  g_unlink (db);
+  rs_gui_remove_tree (tmpdir);
   return status == 0 && bench.done ? 0 : 1;
 }

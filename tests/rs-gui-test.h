@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <string.h>
 
@@ -91,6 +92,31 @@ rs_gui_click (GtkWidget *button)
     g_signal_emit_by_name (button, "clicked");
   else
     gtk_widget_activate (button);
+}
+
+/* Removes a temporary directory and everything in it. */
+static inline void
+rs_gui_remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR)
+              && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            rs_gui_remove_tree (child);
+          else
+            g_remove (child);
+          g_free (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
 }
 
 /* Renders @window into a PNG file, as it is on screen. */

@@ -886,6 +886,7 @@ START_TEST (test_household_through_the_ui)
       g_subprocess_wait (e2e.server, NULL, NULL);
       g_clear_object (&e2e.server);
     }
+  rs_gui_remove_tree (e2e.tmpdir);
 }
 END_TEST
 
@@ -925,6 +926,7 @@ START_TEST (test_english_on_request)
   ck_assert_int_eq (g_application_run (G_APPLICATION (e2e.app), 3, argv), 0);
   ck_assert (e2e.script_done);
   g_clear_object (&e2e.app);
+  rs_gui_remove_tree (e2e.tmpdir);
 }
 END_TEST
 
