@@ -330,6 +330,67 @@ update_live_bar (RsInterviewPage *self)
   self->live_class = css_class;
 }
 
+/* ---- deferred navigation ---------------------------------------------------------------- */
+
+/* Rows and buttons that navigate are rebuilt by the navigation itself: run it from an idle so
+ * no widget is destroyed inside its own signal emission. */
+typedef enum
+{
+  DEFERRED_JUMP,
+  DEFERRED_EDIT_MEMBER,
+  DEFERRED_ADD_MEMBER,
+} DeferredKind;
+
+typedef struct
+{
+  RsInterviewPage *self;
+  DeferredKind     kind;
+  guint            argument;
+} Deferred;
+
+static gboolean
+run_deferred (gpointer user_data)
+{
+  Deferred *deferred = user_data;
+
+  switch (deferred->kind)
+    {
+    case DEFERRED_JUMP:
+      rs_interview_page_jump_to_section (deferred->self, deferred->argument);
+      break;
+    case DEFERRED_EDIT_MEMBER:
+      rs_interview_page_edit_member (deferred->self, deferred->argument);
+      break;
+    case DEFERRED_ADD_MEMBER:
+    default:
+      rs_interview_page_add_member (deferred->self);
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+deferred_free (gpointer user_data)
+{
+  Deferred *deferred = user_data;
+
+  g_object_unref (deferred->self);
+  g_free (deferred);
+}
+
+static void
+defer (RsInterviewPage *self,
+       DeferredKind     kind,
+       guint            argument)
+{
+  Deferred *deferred = g_new0 (Deferred, 1);
+
+  deferred->self = g_object_ref (self);
+  deferred->kind = kind;
+  deferred->argument = argument;
+  g_idle_add_full (G_PRIORITY_HIGH_IDLE, run_deferred, deferred, deferred_free);
+}
+
 /* ---- the jump index --------------------------------------------------------------------- */
 
 static void
@@ -340,7 +401,7 @@ on_index_row_activated (GtkListBox    *list,
   RsInterviewPage *self = RS_INTERVIEW_PAGE (user_data);
   guint first = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "first-screen"));
 
-  rs_interview_page_jump_to_section (self, first);
+  defer (self, DEFERRED_JUMP, first);
   if (adw_flap_get_folded (self->flap))
     gtk_toggle_button_set_active (self->index_button, FALSE);
 }
@@ -535,8 +596,8 @@ on_member_activated (GtkListBox    *list,
 {
   RsInterviewPage *self = RS_INTERVIEW_PAGE (user_data);
 
-  rs_interview_page_edit_member (self,
-                                 GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "index")));
+  defer (self, DEFERRED_EDIT_MEMBER,
+         GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "index")));
 }
 
 typedef struct
@@ -610,7 +671,7 @@ on_remove_clicked (GtkButton *button,
 static void
 on_add_member_clicked (RsInterviewPage *self)
 {
-  rs_interview_page_add_member (self);
+  defer (self, DEFERRED_ADD_MEMBER, 0);
 }
 
 static void
@@ -967,6 +1028,8 @@ guint
 rs_interview_page_show_problems (RsInterviewPage *self)
 {
   RsFormProblem *first;
+  g_autofree char *first_path = NULL;
+  guint n_problems;
   int screen;
 
   g_return_val_if_fail (RS_IS_INTERVIEW_PAGE (self), 0);
@@ -978,16 +1041,19 @@ rs_interview_page_show_problems (RsInterviewPage *self)
     return 0;
   self->show_all_required = TRUE;
   first = g_ptr_array_index (self->problems, 0);
-  screen = screen_of_path (self, first->path);
+  /* Moving takes a new snapshot (and frees this one): keep what is needed. */
+  first_path = g_strdup (first->path);
+  n_problems = self->problems->len;
+  screen = screen_of_path (self, first_path);
   go_to (self, screen >= 0 ? screen : ROSTER);
   for (guint i = 0; i < self->views->len; i++)
     {
       RsQuestionView *view = g_ptr_array_index (self->views, i);
 
-      if (g_strcmp0 (rs_question_view_get_path (view), first->path) == 0)
+      if (g_strcmp0 (rs_question_view_get_path (view), first_path) == 0)
         rs_question_view_focus (view);
     }
-  return self->problems->len;
+  return n_problems;
 }
 
 void

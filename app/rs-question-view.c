@@ -538,7 +538,6 @@ rs_question_view_new (const RsFormQuestion *question)
   gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
   gtk_label_set_xalign (GTK_LABEL (hint), 0);
   gtk_widget_add_css_class (hint, "rs-question-hint");
-  gtk_widget_add_css_class (hint, "dim-label");
   self->hint = GTK_LABEL (hint);
   error = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (error), TRUE);

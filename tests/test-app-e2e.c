@@ -27,6 +27,7 @@ typedef struct
   gboolean       script_done;
   GSubprocess   *server;
   char          *server_url;
+  char          *instance_id;   /* the household interviewed, "uuid:…" */
 } E2E;
 
 static E2E e2e;
@@ -361,6 +362,7 @@ add_member (guint         index,
   expect_position (RS_INTERVIEW_ROSTER);
   rs_gui_click (add);
   settle ();
+  expect_position (base);
   answer_text (p_name, member->name);
   choose (p_sex, member->sex);
   answer_date (p_birth, member->year, member->month, member->day);
@@ -410,6 +412,33 @@ show_sections (void)
   expect_position (RS_INTERVIEW_ROSTER);
 }
 
+typedef struct
+{
+  const char     *id;
+  RsDisplayState  state;
+} Expected;
+
+static gboolean
+home_lists (gpointer data)
+{
+  const Expected *expected = data;
+  GtkWidget *home = template_child (e2e.window, RS_TYPE_WINDOW, "home_page");
+  const RsHomeItem *item = rs_home_page_lookup (RS_HOME_PAGE (home), expected->id);
+
+  return item != NULL && item->state == expected->state;
+}
+
+/* Today is reloaded off the main thread: wait until it shows the household in @state. */
+static void
+wait_for_home_state (RsDisplayState state)
+{
+  Expected expected = { e2e.instance_id, state };
+
+  ck_assert_msg (rs_gui_wait_until (home_lists, &expected, 10000),
+                 "Today does not show %s as %s", e2e.instance_id,
+                 rs_display_state_label (state));
+}
+
 /* Leaving for Today and opening the household again comes back to the same screen. */
 static void
 leave_and_resume (void)
@@ -419,6 +448,7 @@ leave_and_resume (void)
   gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
   wait_for_page ("home");
   settle ();
+  wait_for_home_state (RS_DISPLAY_STATE_DRAFT);
   /* The draft comes first in its village (households in progress before those to visit). */
   ck_assert (rs_home_page_open_position (RS_HOME_PAGE (home), 1));
   wait_for_page ("interview");
@@ -456,6 +486,11 @@ add_and_remove_member (guint index)
 
   rs_gui_click (add);
   settle ();
+  {
+    g_autofree char *base = g_strdup_printf ("/household/members/member[%u]", index);
+
+    expect_position (base);
+  }
   ck_assert_int_eq (rs_form_session_count_repeat (session, "/household/members/member"), index);
   gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.previous-screen", NULL);
   settle ();
@@ -487,6 +522,10 @@ interview_household (void)
   wait_for_page ("interview");
   settle ();
   expect_position ("/household");
+
+  g_free (e2e.instance_id);
+  e2e.instance_id = g_strdup_printf ("uuid:%s", rs_form_session_get_instance_id (
+                                       rs_interview_page_get_session (interview ())));
 
   /* Prefilled from the setup and the district's list. */
   {
@@ -718,6 +757,7 @@ open_finished_record (void)
   GtkWidget *result = template_child (e2e.window, RS_TYPE_WINDOW, "result_page");
 
   /* Bản Hìn: the two households to visit, then the finished one. */
+  wait_for_home_state (e2e.server != NULL ? RS_DISPLAY_STATE_SENT : RS_DISPLAY_STATE_FINALIZED);
   ck_assert (rs_home_page_open_position (RS_HOME_PAGE (home), 3));
   wait_for_page ("result");
   ck_assert (!gtk_widget_get_visible (template_child (result, RS_TYPE_RESULT_PAGE,
