@@ -2029,28 +2029,27 @@ typedef struct
 
 typedef struct
 {
-  char      *path;
-  char      *title;
-  GArray    *questions;   /* QuestionRef */
-  gboolean   relevant;
+  xmlNodePtr  element;     /* the group, repeat instance or question; its path is the screen's */
+  char       *title;
+  GArray     *questions;   /* QuestionRef */
+  gboolean    relevant;
 } ScreenPlan;
 
 static void
 screen_plan_free (ScreenPlan *plan)
 {
-  g_free (plan->path);
   g_free (plan->title);
   g_array_unref (plan->questions);
   g_free (plan);
 }
 
 static ScreenPlan *
-screen_plan_new (const char *path,
+screen_plan_new (xmlNodePtr  element,
                  const char *title)
 {
   ScreenPlan *plan = g_new0 (ScreenPlan, 1);
 
-  plan->path = g_strdup (path);
+  plan->element = element;
   plan->title = g_strdup (title);
   plan->questions = g_array_new (FALSE, FALSE, sizeof (QuestionRef));
   return plan;
@@ -2090,9 +2089,7 @@ add_question (RsFormSession *self,
 
   if (plan == NULL)
     {
-      g_autofree char *path = element_path (element);
-
-      plan = screen_plan_new (path, NULL);
+      plan = screen_plan_new (element, NULL);
       g_ptr_array_add (walk->screens, plan);
     }
   plan->relevant |= state_of (element)->relevant;
@@ -2168,8 +2165,8 @@ walk_control (RsFormSession *self,
           }
         if (opens_screen)
           {
-            ScreenPlan *screen = screen_plan_new (path, entry->label[0] != '\0' ? entry->label
-                                                                               : NULL);
+            ScreenPlan *screen = screen_plan_new (element, entry->label[0] != '\0'
+                                                           ? entry->label : NULL);
 
             g_ptr_array_add (walk->screens, screen);
             walk->open_screen = screen;
@@ -2220,7 +2217,7 @@ walk_control (RsFormSession *self,
                                          depth + 1, state_of (instance)->relevant);
             if (opens_screen)
               {
-                ScreenPlan *screen = screen_plan_new (instance_path, instance_entry->label);
+                ScreenPlan *screen = screen_plan_new (instance, instance_entry->label);
 
                 g_ptr_array_add (walk->screens, screen);
                 walk->open_screen = screen;
@@ -2260,7 +2257,7 @@ render_screen (RsFormSession *self,
 {
   RsFormScreen *screen = g_new0 (RsFormScreen, 1);
 
-  screen->path = g_strdup (plan->path);
+  screen->path = element_path (plan->element);
   screen->title = g_strdup (plan->title);
   screen->relevant = plan->relevant;
   screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
