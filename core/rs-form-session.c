@@ -103,6 +103,7 @@ rs_form_screen_free (RsFormScreen *screen)
     return;
   g_free (screen->path);
   g_free (screen->title);
+  g_free (screen->repeat_instance);
   g_clear_pointer (&screen->questions, g_ptr_array_unref);
   g_free (screen);
 }
@@ -2204,6 +2205,7 @@ walk_control (RsFormSession *self,
         entry = open_entry (walk, repeat_path, g_strdup (label != NULL ? label : ""), depth,
                             state_of (parent)->relevant);
         entry->is_repeat = TRUE;
+        entry->can_add = control->node->items[RS_ITEM_COUNT] == NULL && !control->no_add_remove;
         for (guint i = 0; i < instances->len; i++)
           {
             xmlNodePtr instance = g_ptr_array_index (instances, i);
@@ -2259,6 +2261,14 @@ render_screen (RsFormSession *self,
 
   screen->path = element_path (plan->element);
   screen->title = g_strdup (plan->title);
+  for (xmlNodePtr n = plan->element; n != NULL && state_of (n) != NULL; n = n->parent)
+    {
+      if (state_of (n)->tnode->is_repeat)
+        {
+          screen->repeat_instance = element_path (n);
+          break;
+        }
+    }
   screen->relevant = plan->relevant;
   screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
   for (guint i = 0; i < plan->questions->len; i++)
@@ -2314,6 +2324,37 @@ rs_form_session_get_screen (RsFormSession *self,
   g_ptr_array_unref (walk.screens);
   g_ptr_array_unref (walk.jump);
   return screen;
+}
+
+int
+rs_form_session_find_screen (RsFormSession *self,
+                             const char    *path)
+{
+  xmlNodePtr element;
+  int found = -1;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), -1);
+  element = resolve_path (self, path, NULL);
+  if (element == NULL)
+    return -1;
+  walk_form (self, &walk);
+  for (guint s = 0; found < 0 && s < walk.screens->len; s++)
+    {
+      ScreenPlan *plan = g_ptr_array_index (walk.screens, s);
+
+      for (guint q = 0; q < plan->questions->len; q++)
+        {
+          if (g_array_index (plan->questions, QuestionRef, q).element == element)
+            {
+              found = (int) s;
+              break;
+            }
+        }
+    }
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return found;
 }
 
 GPtrArray *

@@ -489,6 +489,7 @@ START_TEST (test_screens_and_jump_index)
     }
   ck_assert (members != NULL && second != NULL);
   ck_assert (members->is_repeat);
+  ck_assert (members->can_add);
   ck_assert_str_eq (members->label, "Thành viên");
   ck_assert_uint_eq (members->n_screens, 6);
   ck_assert_str_eq (second->label, "Thành viên 2");
@@ -496,6 +497,21 @@ START_TEST (test_screens_and_jump_index)
   ck_assert_uint_eq (second->first_screen, members->first_screen + 3);
   ck_assert_str_eq (((RsFormScreen *) g_ptr_array_index (screens, second->first_screen))->path,
                     "/hh/member[2]/m_name");
+  ck_assert_str_eq (((RsFormScreen *) g_ptr_array_index (screens,
+                                                         second->first_screen))->repeat_instance,
+                    "/hh/member[2]");
+  ck_assert_ptr_null (contact->repeat_instance);
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/member[2]/m_name"),
+                    (int) second->first_screen);
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/contact/commune"),
+                    rs_form_session_find_screen (session, "/hh/contact/village"));
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/b"), -1);
+  ck_assert_uint_eq (rs_form_session_get_n_screens (session), screens->len);
+  {
+    g_autoptr(RsFormScreen) one = rs_form_session_get_screen (session, second->first_screen);
+    ck_assert_str_eq (one->path, "/hh/member[2]/m_name");
+    ck_assert_ptr_null (rs_form_session_get_screen (session, screens->len));
+  }
 }
 END_TEST
 
