@@ -46,6 +46,7 @@ struct _RsFormSession
   xmlDocPtr           doc;
   RsXPathEnv         *env;
   xmlXPathContextPtr  ctx;
+  xmlXPathContextPtr  nested_ctx;     /* for jr:choice-name's itemset lookups mid-evaluation */
   GDateTime          *start_time;
   char               *saved_time_start;   /* meta/timeStart of a reloaded record */
   char               *language;
@@ -103,6 +104,7 @@ rs_form_screen_free (RsFormScreen *screen)
     return;
   g_free (screen->path);
   g_free (screen->title);
+  g_free (screen->repeat_instance);
   g_clear_pointer (&screen->questions, g_ptr_array_unref);
   g_free (screen);
 }
@@ -991,6 +993,7 @@ session_new (RsForm    *form,
                                g_ptr_array_index (form->secondary_nodes, i));
   rs_xpath_env_set_choice_labels (self->env, choice_label_for, self);
   self->ctx = rs_xpath_context_new (doc, self->env);
+  self->nested_ctx = rs_xpath_context_new (doc, self->env);
   self->start_time = rs_xpath_env_get_now (self->env);
   self->language = g_strdup (form->default_language);
   self->marks = g_new0 (Mark, MAX (form->items->len, 1));
@@ -1206,6 +1209,7 @@ rs_form_session_finalize (GObject *object)
       g_clear_pointer (&self->marks, g_free);
     }
   g_clear_pointer (&self->ctx, xmlXPathFreeContext);
+  g_clear_pointer (&self->nested_ctx, xmlXPathFreeContext);
   g_clear_pointer (&self->env, rs_xpath_env_free);
   g_clear_pointer (&self->start_time, g_date_time_unref);
   g_clear_pointer (&self->form, rs_form_unref);
@@ -1883,6 +1887,75 @@ render_text (RsFormSession *self,
   return collapse_spaces (out->str);
 }
 
+/* The text of a label without evaluating outputs (used from inside an evaluation). */
+static char *
+plain_text (RsFormSession *self,
+            RsFormText    *text)
+{
+  RsFormText *resolved = _rs_form_resolve_text (self->form, text, self->language);
+  GString *out;
+  char *result;
+
+  if (resolved == NULL || resolved->parts == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  for (guint p = 0; p < resolved->parts->len; p++)
+    {
+      RsTextPart *part = g_ptr_array_index (resolved->parts, p);
+
+      if (part->text != NULL)
+        g_string_append (out, part->text);
+    }
+  result = collapse_spaces (out->str);
+  g_string_free (out, TRUE);
+  return result;
+}
+
+/* jr:choice-name() for a question whose choices come from an itemset: the itemset is evaluated
+ * at the question's first instance, on a second context so the evaluation that called us is
+ * left as it was. */
+static char *
+itemset_label_for (RsFormSession *self,
+                   RsFormNode    *tnode,
+                   const char    *value)
+{
+  RsFormControl *control = tnode->control;
+  g_autoptr(GPtrArray) instances = g_ptr_array_new ();
+  xmlNodePtr saved_current = rs_xpath_env_get_current (self->env);
+  xmlXPathObjectPtr nodes;
+  char *label = NULL;
+
+  collect_instances (xmlDocGetRootElement (self->doc), tnode, instances);
+  if (instances->len == 0)
+    return NULL;
+  nodes = rs_xpath_eval (self->nested_ctx, control->itemset, g_ptr_array_index (instances, 0),
+                         NULL);
+  for (int i = 0; label == NULL && nodes != NULL && nodes->type == XPATH_NODESET
+                  && nodes->nodesetval != NULL && i < nodes->nodesetval->nodeNr; i++)
+    {
+      xmlNodePtr item = nodes->nodesetval->nodeTab[i];
+      g_autofree char *item_value = rs_xpath_eval_string (self->nested_ctx,
+                                                          control->itemset_value, item, NULL);
+
+      if (g_str_equal (item_value, value))
+        {
+          g_autofree char *text = rs_xpath_eval_string (self->nested_ctx,
+                                                        control->itemset_label, item, NULL);
+
+          if (control->itemset_label_itext)
+            {
+              RsFormText lookup = { text, NULL };
+              label = plain_text (self, &lookup);
+            }
+          if (label == NULL)
+            label = g_steal_pointer (&text);
+        }
+    }
+  xmlXPathFreeObject (nodes);
+  rs_xpath_env_set_current (self->env, saved_current);
+  return label;
+}
+
 static char *
 choice_label_for (const char *question_path,
                   const char *value,
@@ -1897,26 +1970,10 @@ choice_label_for (const char *question_path,
       RsFormChoice *choice = g_ptr_array_index (choices, i);
 
       if (g_str_equal (choice->value, value))
-        {
-          /* Called from inside an evaluation: only the text, no nested outputs. */
-          RsFormText *resolved = _rs_form_resolve_text (self->form, choice->label,
-                                                        self->language);
-          GString *out = g_string_new (NULL);
-
-          for (guint p = 0; resolved != NULL && resolved->parts != NULL
-                            && p < resolved->parts->len; p++)
-            {
-              RsTextPart *part = g_ptr_array_index (resolved->parts, p);
-              if (part->text != NULL)
-                g_string_append (out, part->text);
-            }
-          {
-            char *label = collapse_spaces (out->str);
-            g_string_free (out, TRUE);
-            return label;
-          }
-        }
+        return plain_text (self, choice->label);
     }
+  if (tnode != NULL && tnode->control != NULL && tnode->control->itemset != NULL)
+    return itemset_label_for (self, tnode, value);
   return NULL;
 }
 
@@ -2029,28 +2086,27 @@ typedef struct
 
 typedef struct
 {
-  char      *path;
-  char      *title;
-  GArray    *questions;   /* QuestionRef */
-  gboolean   relevant;
+  xmlNodePtr  element;     /* the group, repeat instance or question; its path is the screen's */
+  char       *title;
+  GArray     *questions;   /* QuestionRef */
+  gboolean    relevant;
 } ScreenPlan;
 
 static void
 screen_plan_free (ScreenPlan *plan)
 {
-  g_free (plan->path);
   g_free (plan->title);
   g_array_unref (plan->questions);
   g_free (plan);
 }
 
 static ScreenPlan *
-screen_plan_new (const char *path,
+screen_plan_new (xmlNodePtr  element,
                  const char *title)
 {
   ScreenPlan *plan = g_new0 (ScreenPlan, 1);
 
-  plan->path = g_strdup (path);
+  plan->element = element;
   plan->title = g_strdup (title);
   plan->questions = g_array_new (FALSE, FALSE, sizeof (QuestionRef));
   return plan;
@@ -2090,9 +2146,7 @@ add_question (RsFormSession *self,
 
   if (plan == NULL)
     {
-      g_autofree char *path = element_path (element);
-
-      plan = screen_plan_new (path, NULL);
+      plan = screen_plan_new (element, NULL);
       g_ptr_array_add (walk->screens, plan);
     }
   plan->relevant |= state_of (element)->relevant;
@@ -2168,8 +2222,8 @@ walk_control (RsFormSession *self,
           }
         if (opens_screen)
           {
-            ScreenPlan *screen = screen_plan_new (path, entry->label[0] != '\0' ? entry->label
-                                                                               : NULL);
+            ScreenPlan *screen = screen_plan_new (element, entry->label[0] != '\0'
+                                                           ? entry->label : NULL);
 
             g_ptr_array_add (walk->screens, screen);
             walk->open_screen = screen;
@@ -2207,6 +2261,7 @@ walk_control (RsFormSession *self,
         entry = open_entry (walk, repeat_path, g_strdup (label != NULL ? label : ""), depth,
                             state_of (parent)->relevant);
         entry->is_repeat = TRUE;
+        entry->can_add = control->node->items[RS_ITEM_COUNT] == NULL && !control->no_add_remove;
         for (guint i = 0; i < instances->len; i++)
           {
             xmlNodePtr instance = g_ptr_array_index (instances, i);
@@ -2220,7 +2275,7 @@ walk_control (RsFormSession *self,
                                          depth + 1, state_of (instance)->relevant);
             if (opens_screen)
               {
-                ScreenPlan *screen = screen_plan_new (instance_path, instance_entry->label);
+                ScreenPlan *screen = screen_plan_new (instance, instance_entry->label);
 
                 g_ptr_array_add (walk->screens, screen);
                 walk->open_screen = screen;
@@ -2260,8 +2315,16 @@ render_screen (RsFormSession *self,
 {
   RsFormScreen *screen = g_new0 (RsFormScreen, 1);
 
-  screen->path = g_strdup (plan->path);
+  screen->path = element_path (plan->element);
   screen->title = g_strdup (plan->title);
+  for (xmlNodePtr n = plan->element; n != NULL && state_of (n) != NULL; n = n->parent)
+    {
+      if (state_of (n)->tnode->is_repeat)
+        {
+          screen->repeat_instance = element_path (n);
+          break;
+        }
+    }
   screen->relevant = plan->relevant;
   screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
   for (guint i = 0; i < plan->questions->len; i++)
@@ -2317,6 +2380,37 @@ rs_form_session_get_screen (RsFormSession *self,
   g_ptr_array_unref (walk.screens);
   g_ptr_array_unref (walk.jump);
   return screen;
+}
+
+int
+rs_form_session_find_screen (RsFormSession *self,
+                             const char    *path)
+{
+  xmlNodePtr element;
+  int found = -1;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), -1);
+  element = resolve_path (self, path, NULL);
+  if (element == NULL)
+    return -1;
+  walk_form (self, &walk);
+  for (guint s = 0; found < 0 && s < walk.screens->len; s++)
+    {
+      ScreenPlan *plan = g_ptr_array_index (walk.screens, s);
+
+      for (guint q = 0; q < plan->questions->len; q++)
+        {
+          if (g_array_index (plan->questions, QuestionRef, q).element == element)
+            {
+              found = (int) s;
+              break;
+            }
+        }
+    }
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return found;
 }
 
 GPtrArray *

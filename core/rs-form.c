@@ -1699,6 +1699,13 @@ form_new (void)
   return form;
 }
 
+static void
+quiet_generic_error (void       *context,
+                     const char *message,
+                     ...)
+{
+}
+
 RsForm *
 rs_form_new_from_data (const char  *data,
                        gsize        length,
@@ -1708,6 +1715,8 @@ rs_form_new_from_data (const char  *data,
   xmlParserCtxtPtr parser;
   xmlNodePtr html, head = NULL, body = NULL, model = NULL;
   Loader loader = { 0 };
+  xmlGenericErrorFunc old_error_func;
+  void *old_error_context;
   gboolean ok;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -1720,14 +1729,20 @@ rs_form_new_from_data (const char  *data,
     }
   form = form_new ();
   parser = xmlNewParserCtxt ();
+  /* libxml2 prints some encoding errors itself; the GError below reports them. */
+  old_error_func = xmlGenericError;
+  old_error_context = xmlGenericErrorContext;
+  xmlSetGenericErrorFunc (NULL, quiet_generic_error);
   form->form_doc = xmlCtxtReadMemory (parser, data != NULL ? data : "", (int) length, "form.xml",
                                       NULL, XML_PARSE_NONET | XML_PARSE_NOERROR
                                       | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+  xmlSetGenericErrorFunc (old_error_context, old_error_func);
   if (form->form_doc == NULL)
     {
       xmlErrorPtr xml_error = xmlCtxtGetLastError (parser);
-      g_autofree char *detail = g_strstrip (g_strdup (xml_error != NULL && xml_error->message != NULL
-                                                      ? xml_error->message : "?"));
+      const char *reason = xml_error != NULL && xml_error->message != NULL ? xml_error->message
+                                                                           : "?";
+      g_autofree char *detail = g_strstrip (g_strdup (reason));
 
       g_set_error (error, RS_FORM_ERROR, RS_FORM_ERROR_MALFORMED,
                    _("Line %d: the form is not well-formed XML (%s). Check that the file is a "

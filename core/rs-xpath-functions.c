@@ -98,6 +98,13 @@ rs_xpath_env_set_current (RsXPathEnv *env,
   env->current = node;
 }
 
+xmlNodePtr
+rs_xpath_env_get_current (RsXPathEnv *env)
+{
+  g_return_val_if_fail (env != NULL, NULL);
+  return env->current;
+}
+
 /* ---- conversions ---------------------------------------------------------------------------- */
 
 static RsXPathEnv *
@@ -1416,7 +1423,8 @@ rs_xpath_eval (xmlXPathContextPtr   ctx,
 
   g_return_val_if_fail (ctx != NULL && comp != NULL, NULL);
   env = ctx->funcLookupData;
-  ctx->node = node;
+  /* Without a context node, relative paths start at the document. */
+  ctx->node = node != NULL ? node : (xmlNodePtr) ctx->doc;
   ctx->contextSize = 1;
   ctx->proximityPosition = 1;
   if (env != NULL)

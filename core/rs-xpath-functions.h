@@ -55,6 +55,7 @@ void        rs_xpath_env_set_choice_labels (RsXPathEnv             *env,
 /* The node current() returns and once() looks at; set by rs_xpath_eval(). */
 void        rs_xpath_env_set_current      (RsXPathEnv *env,
                                            xmlNodePtr  node);
+xmlNodePtr  rs_xpath_env_get_current      (RsXPathEnv *env);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsXPathEnv, rs_xpath_env_free)
 
@@ -73,8 +74,8 @@ xmlXPathCompExprPtr rs_xpath_compile (xmlXPathContextPtr   ctx,
                                       const char          *expression,
                                       GError             **error);
 
-/* Evaluates @comp with @node as the context node (and current()).  Returns NULL with @error set
- * when evaluation fails (unknown function, wrong argument count). */
+/* Evaluates @comp with @node as the context node (and current()); NULL means the document.
+ * Returns NULL with @error set when evaluation fails (unknown function, wrong argument count). */
 xmlXPathObjectPtr rs_xpath_eval         (xmlXPathContextPtr   ctx,
                                          xmlXPathCompExprPtr  comp,
                                          xmlNodePtr           node,

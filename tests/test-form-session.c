@@ -272,9 +272,7 @@ START_TEST (test_form_expressions_for_scoring)
   answer (session, "/hh/member[2]/m_age", "10");
   answer (session, "/hh/member[3]/m_age", "16");
   answer (session, "/hh/dob", "2001-06-01");
-  ck_assert_double_eq (rs_xpath_eval_number (ctx, adults,
-                                             xmlDocGetRootElement (rs_form_session_get_instance_doc (session)),
-                                             NULL), 2);
+  ck_assert_double_eq (rs_xpath_eval_number (ctx, adults, NULL, NULL), 2);
   ck_assert (rs_xpath_eval_boolean (ctx, young_head, NULL, NULL));
   second = xmlDocGetRootElement (rs_form_session_get_instance_doc (session))->children;
   while (second != NULL && !xmlStrEqual (second->name, (const xmlChar *) "member"))
@@ -356,6 +354,28 @@ START_TEST (test_serialize_excludes_irrelevant)
   ck_assert (contains (xml, "<end>2024-05-01T08:30:00.000+07:00</end>"));
   ck_assert (!contains (xml, "template"));
   ck_assert (!contains (xml, "xmlns=\""));
+}
+END_TEST
+
+START_TEST (test_group_relevance)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autofree char *xml = NULL;
+  g_autoptr(RsFormQuestion) commune = NULL;
+
+  answer (session, "/hh/contact/village", "Thôn 3");
+  ck_assert (rs_form_session_is_relevant (session, "/hh/contact/commune"));
+  answer (session, "/hh/a", "9");
+  ck_assert (!rs_form_session_is_relevant (session, "/hh/contact"));
+  commune = rs_form_session_get_question (session, "/hh/contact/commune");
+  ck_assert (!commune->relevant);
+  xml = rs_form_session_serialize (session, NULL);
+  ck_assert (!contains (xml, "<contact"));
+  ck_assert (!contains (xml, "Thôn 3"));
+  answer (session, "/hh/a", "1");
+  ck_assert (rs_form_session_is_relevant (session, "/hh/contact/village"));
+  assert_value (session, "/hh/contact/village", "Thôn 3");
 }
 END_TEST
 
@@ -489,6 +509,7 @@ START_TEST (test_screens_and_jump_index)
     }
   ck_assert (members != NULL && second != NULL);
   ck_assert (members->is_repeat);
+  ck_assert (members->can_add);
   ck_assert_str_eq (members->label, "Thành viên");
   ck_assert_uint_eq (members->n_screens, 6);
   ck_assert_str_eq (second->label, "Thành viên 2");
@@ -496,6 +517,21 @@ START_TEST (test_screens_and_jump_index)
   ck_assert_uint_eq (second->first_screen, members->first_screen + 3);
   ck_assert_str_eq (((RsFormScreen *) g_ptr_array_index (screens, second->first_screen))->path,
                     "/hh/member[2]/m_name");
+  ck_assert_str_eq (((RsFormScreen *) g_ptr_array_index (screens,
+                                                         second->first_screen))->repeat_instance,
+                    "/hh/member[2]");
+  ck_assert_ptr_null (contact->repeat_instance);
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/member[2]/m_name"),
+                    (int) second->first_screen);
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/contact/commune"),
+                    rs_form_session_find_screen (session, "/hh/contact/village"));
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/b"), -1);
+  ck_assert_uint_eq (rs_form_session_get_n_screens (session), screens->len);
+  {
+    g_autoptr(RsFormScreen) one = rs_form_session_get_screen (session, second->first_screen);
+    ck_assert_str_eq (one->path, "/hh/member[2]/m_name");
+    ck_assert_ptr_null (rs_form_session_get_screen (session, screens->len));
+  }
 }
 END_TEST
 
@@ -554,6 +590,55 @@ START_TEST (test_nested_repeats)
 }
 END_TEST
 
+static const char itemset_form[] =
+  "<h:html xmlns='http://www.w3.org/2002/xforms' xmlns:h='http://www.w3.org/1999/xhtml'"
+  " xmlns:jr='http://openrosa.org/javarosa'><h:head><h:title>i</h:title><model>"
+  "<itext><translation lang='vi'><text id='hn'><value>Hà Nội</value></text>"
+  "<text id='dn'><value>Đà Nẵng</value></text></translation></itext>"
+  "<instance><d id='items'><province/><commune/><commune_name/><province_name/></d></instance>"
+  "<instance id='communes'><root>"
+  "<item><name>c1</name><label>Phúc Xá</label><p>hn</p></item>"
+  "<item><name>c2</name><label>Trúc Bạch</label><p>hn</p></item>"
+  "<item><name>c3</name><label>Hải Châu</label><p>dn</p></item>"
+  "</root></instance>"
+  "<bind nodeset='/d/province' type='select1'/><bind nodeset='/d/commune' type='select1'/>"
+  "<bind nodeset='/d/commune_name' type='string'"
+  " calculate=\"jr:choice-name(/d/commune, '/d/commune')\"/>"
+  "<bind nodeset='/d/province_name' type='string'"
+  " calculate=\"jr:choice-name(/d/province, '/d/province')\"/>"
+  "</model></h:head><h:body>"
+  "<select1 ref='/d/province'><label>Tỉnh</label>"
+  "<item><label ref=\"jr:itext('hn')\"/><value>hn</value></item>"
+  "<item><label ref=\"jr:itext('dn')\"/><value>dn</value></item></select1>"
+  "<select1 ref='/d/commune'><label>Xã của <output value='/d/province_name'/></label>"
+  "<itemset nodeset=\"instance('communes')/root/item[p = current()/../province]\">"
+  "<value ref='name'/><label ref='label'/></itemset></select1>"
+  "</h:body></h:html>";
+
+START_TEST (test_itemset_choices_and_names)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsForm) form = rs_form_new_from_data (itemset_form, sizeof itemset_form - 1, &error);
+  g_autoptr(RsFormSession) session = NULL;
+  g_autoptr(RsFormQuestion) communes = NULL;
+
+  ck_assert_msg (form != NULL, "%s", error != NULL ? error->message : "");
+  session = new_session (form);
+  answer (session, "/d/province", "hn");
+  communes = rs_form_session_get_question (session, "/d/commune");
+  ck_assert_uint_eq (communes->choices->len, 2);
+  ck_assert_str_eq (((RsFormChoiceItem *) g_ptr_array_index (communes->choices, 1))->label,
+                    "Trúc Bạch");
+  ck_assert_str_eq (communes->label, "Xã của Hà Nội");
+  answer (session, "/d/commune", "c2");
+  assert_value (session, "/d/commune_name", "Trúc Bạch");
+  assert_value (session, "/d/province_name", "Hà Nội");
+  answer (session, "/d/province", "dn");
+  answer (session, "/d/commune", "c3");
+  assert_value (session, "/d/commune_name", "Hải Châu");
+}
+END_TEST
+
 static Suite *
 session_suite (void)
 {
@@ -570,12 +655,14 @@ session_suite (void)
   tcase_add_test (tc, test_calculate_chain);
   tcase_add_test (tc, test_calculator_drives_relevance);
   tcase_add_test (tc, test_serialize_excludes_irrelevant);
+  tcase_add_test (tc, test_group_relevance);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_instance_of_other_form_refused);
   tcase_add_test (tc, test_language_switch_and_outputs);
   tcase_add_test (tc, test_screens_and_jump_index);
   tcase_add_test (tc, test_nested_repeats);
   tcase_add_test (tc, test_form_expressions_for_scoring);
+  tcase_add_test (tc, test_itemset_choices_and_names);
   suite_add_tcase (suite, tc);
   return suite;
 }
