@@ -48,9 +48,12 @@ rs_test_pg_run (const char  *dir,
   return TRUE;
 }
 
-/* Starts a cluster; fails loudly (no skip) when the PostgreSQL binaries are missing. */
+/* Starts a cluster; fails loudly (no skip) when the PostgreSQL binaries are missing. With
+ * @durable FALSE the cluster runs with fsync=off (tests: throwaway data, faster CREATE DATABASE);
+ * benchmarks keep fsync on. */
 static inline gboolean
 rs_test_pg_start (RsTestPg  *pg,
+                  gboolean   durable,
                   GError   **error)
 {
   g_autofree char *data = NULL;
@@ -92,7 +95,8 @@ rs_test_pg_start (RsTestPg  *pg,
       return FALSE;
   }
   options = g_strdup_printf ("-c listen_addresses='' -c unix_socket_directories='%s' "
-                             "-c max_connections=60 -c shared_buffers=32MB", pg->dir);
+                             "-c max_connections=60 -c shared_buffers=32MB%s", pg->dir,
+                             durable ? "" : " -c fsync=off");
   {
     const char *argv[] = { pg_ctl, "-D", data, "-l", log, "-o", options, "-w", "-t", "30",
                            "start", NULL };

@@ -35,7 +35,7 @@ pg_backend_start (void)
   g_autoptr(GError) error = NULL;
 
   backend = "postgresql";
-  if (!rs_test_pg_start (&pg_cluster, &error))
+  if (!rs_test_pg_start (&pg_cluster, FALSE, &error))
     {
       pg_start_error = g_strdup (error->message);
       rs_test_pg_stop (&pg_cluster);
@@ -245,6 +245,9 @@ typedef struct
   const char *path;
   const char *token;          /* Authorization: Bearer */
   const char *digest;         /* "user:password" for Digest */
+  const char *basic;          /* "user:password" for Basic */
+  const char *base;           /* another server than the fixture's (https://…) */
+  const char *cainfo;         /* CA file for https */
   const char *xml;            /* POST as multipart with this xml_submission_file */
   gsize attachment_size;      /* an extra attachment part of this many bytes */
   const char *raw_body;       /* POST this body as-is (with raw_content_type) */
@@ -258,7 +261,8 @@ http (const Call *call)
   CURL *curl = curl_easy_init ();
   struct curl_slist *headers = NULL;
   curl_mime *mime = NULL;
-  g_autofree char *url = g_strconcat (fx.base, call->path, NULL);
+  g_autofree char *url = g_strconcat (call->base != NULL ? call->base : fx.base, call->path,
+                                      NULL);
   g_autofree char *bearer = NULL;
   g_autofree char *attachment = NULL;
   Reply *reply = g_new0 (Reply, 1);
@@ -279,6 +283,13 @@ http (const Call *call)
       curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_DIGEST);
       curl_easy_setopt (curl, CURLOPT_USERPWD, call->digest);
     }
+  if (call->basic != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+      curl_easy_setopt (curl, CURLOPT_USERPWD, call->basic);
+    }
+  if (call->cainfo != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, call->cainfo);
   if (call->xml != NULL)
     {
       curl_mimepart *part;
@@ -573,6 +584,53 @@ START_TEST (test_revoked_token)
   assert_envelope (reply, "error");
   ck_assert_int_eq (record_count (), 0);
   ck_assert_int_ge (rs_server_store_audit_count (fx.store, "auth_failure", NULL), 1);
+}
+END_TEST
+
+/* Basic sends the password itself: refused over plain HTTP, accepted over HTTPS. */
+START_TEST (test_tls_and_basic)
+{
+  g_autofree char *cert = g_build_filename (rs_test_srcdir (), "tests", "data", "server",
+                                            "test-cert.pem", NULL);
+  g_autofree char *key = g_build_filename (rs_test_srcdir (), "tests", "data", "server",
+                                           "test-key.pem", NULL);
+  g_autofree char *xml = make_xml ("uuid:tls-1", "19183", NULL, "tls");
+  g_autoptr(RsServer) tls_server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tls_base = NULL;
+  RsServerConfig config;
+  Call plain = { .method = "HEAD", .path = "/submission", .basic = "demo:demo-password" };
+  g_autoptr(Reply) refused = http (&plain);
+
+  ck_assert_int_eq (refused->status, 401);
+  ck_assert (has_header (refused, "X-OpenRosa-Version: 1.0"));
+
+  rs_server_config_init (&config);
+  config.port = 0;
+  config.connection_timeout_s = 2;
+  config.tls_cert_path = g_strdup (cert);
+  config.tls_key_path = g_strdup (key);
+  tls_server = rs_server_new (fx.store, &config);
+  rs_server_config_clear (&config);
+  ck_assert_msg (rs_server_start (tls_server, &error), "%s", error ? error->message : "");
+  tls_base = g_strdup_printf ("https://127.0.0.1:%u", rs_server_get_port (tls_server));
+  {
+    Call head = { .method = "HEAD", .path = "/submission", .basic = "demo:demo-password",
+                  .base = tls_base, .cainfo = cert };
+    Call wrong = { .method = "HEAD", .path = "/submission", .basic = "demo:not-the-password",
+                   .base = tls_base, .cainfo = cert };
+    Call post = { .method = "POST", .path = "/submission", .basic = "demo:demo-password",
+                  .base = tls_base, .cainfo = cert, .xml = xml };
+    g_autoptr(Reply) ok = http (&head);
+    g_autoptr(Reply) denied = http (&wrong);
+    g_autoptr(Reply) stored = http (&post);
+
+    ck_assert_int_eq (ok->status, 204);
+    ck_assert (has_header (ok, "X-OpenRosa-Version: 1.0"));
+    ck_assert_int_eq (denied->status, 401);
+    ck_assert_int_eq (stored->status, 201);
+    ck_assert_int_eq (record_count (), 1);
+  }
 }
 END_TEST
 
@@ -1026,6 +1084,7 @@ add_server_tests (TCase *tc)
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (bad_inputs));
   tcase_add_test (tc, test_digest_and_chunked_submission);
   tcase_add_test (tc, test_revoked_token);
+  tcase_add_test (tc, test_tls_and_basic);
   tcase_add_test (tc, test_slowloris_closed);
   tcase_add_test (tc, test_concurrent_identical_posts);
   tcase_add_test (tc, test_household_scored_at_ingest);
