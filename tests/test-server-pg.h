@@ -49,12 +49,12 @@ rs_test_pg_run (const char  *dir,
 }
 
 /* Starts a cluster; fails loudly (no skip) when the PostgreSQL binaries are missing. With
- * @durable FALSE the cluster runs with fsync=off (tests: throwaway data, faster CREATE DATABASE);
- * benchmarks keep fsync on. */
+ * @durable FALSE the cluster runs with fsync=off (tests: throwaway data, faster CREATE DATABASE;
+ * only an OS crash could lose its data); benchmarks keep fsync on. */
 static inline gboolean
-rs_test_pg_start (RsTestPg  *pg,
-                  gboolean   durable,
-                  GError   **error)
+rs_test_pg_start_full (RsTestPg  *pg,
+                       gboolean   durable,
+                       GError   **error)
 {
   g_autofree char *data = NULL;
   g_autofree char *log = NULL;
@@ -106,6 +106,14 @@ rs_test_pg_start (RsTestPg  *pg,
   pg->running = TRUE;
   pg->conninfo = g_strdup_printf ("postgresql://rasoat@/postgres?host=%s", pg->dir);
   return TRUE;
+}
+
+/* A throwaway test cluster (fsync=off). */
+static inline gboolean
+rs_test_pg_start (RsTestPg  *pg,
+                  GError   **error)
+{
+  return rs_test_pg_start_full (pg, FALSE, error);
 }
 
 /* A URI for database @name of the same cluster. */

@@ -35,7 +35,7 @@ pg_backend_start (void)
   g_autoptr(GError) error = NULL;
 
   backend = "postgresql";
-  if (!rs_test_pg_start (&pg_cluster, FALSE, &error))
+  if (!rs_test_pg_start (&pg_cluster, &error))
     {
       pg_start_error = g_strdup (error->message);
       rs_test_pg_stop (&pg_cluster);
