@@ -534,10 +534,11 @@ static enum MHD_Result
 queue_too_large (struct MHD_Connection *connection,
                  Request               *request)
 {
+  g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT,
+                                            request->server->config.max_body_bytes);
   g_autofree char *message = g_strdup_printf (
-    _("The submission is larger than the server accepts (%" G_GSIZE_FORMAT " bytes); send the "
-      "photos in several parts or make them smaller."),
-    request->server->config.max_body_bytes);
+    _("The submission is larger than the server accepts (%s bytes); send the photos in several "
+      "parts or make them smaller."), limit);
 
   return queue_envelope (connection, request, MHD_HTTP_CONTENT_TOO_LARGE, message);
 }
