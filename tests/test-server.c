@@ -634,6 +634,35 @@ START_TEST (test_tls_and_basic)
 }
 END_TEST
 
+/* Bodies in flight are bounded all together: over the budget the answer is 503 + Retry-After. */
+START_TEST (test_inflight_budget_busy)
+{
+  g_autoptr(RsServer) small = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *small_base = NULL;
+  g_autofree char *xml = make_xml ("uuid:busy-1", "19183", NULL, "busy");
+  RsServerConfig config;
+
+  rs_server_config_init (&config);
+  config.port = 0;
+  config.max_inflight_body_bytes = 512;
+  small = rs_server_new (fx.store, &config);
+  rs_server_config_clear (&config);
+  ck_assert_msg (rs_server_start (small, &error), "%s", error ? error->message : "");
+  small_base = g_strdup_printf ("http://127.0.0.1:%u", rs_server_get_port (small));
+  {
+    Call call = { .method = "POST", .path = "/submission", .token = fx.token_demo,
+                  .base = small_base, .xml = xml, .attachment_size = 4096 };
+    g_autoptr(Reply) reply = http (&call);
+
+    ck_assert_int_eq (reply->status, 503);
+    ck_assert (has_header (reply, "Retry-After: 30"));
+    assert_envelope (reply, "error");
+  }
+  ck_assert_int_eq (record_count (), 0);
+}
+END_TEST
+
 /* Slow-loris: half a request line, then silence; the server closes it after its timeout. */
 START_TEST (test_slowloris_closed)
 {
@@ -886,6 +915,14 @@ run_cli (const char *const *args,
   return output;
 }
 
+static gboolean
+copy_assignment (const RsServerAssignment *row,
+                 gpointer                  user_data)
+{
+  g_ptr_array_add (user_data, rs_server_assignment_copy (row));
+  return TRUE;
+}
+
 START_TEST (test_cli_init_users_export)
 {
   g_autofree char *location = NULL;
@@ -937,8 +974,44 @@ START_TEST (test_cli_init_users_export)
     ck_assert_int_eq (status, 0);
   }
 
+  {
+    g_autofree char *form_path = g_build_filename (fx.tmpdir, "form.xml", NULL);
+    g_autofree char *csv_path = g_build_filename (fx.tmpdir, "households.csv", NULL);
+    const char *form_args[] = { "form", "add", form_path, "--db", location, NULL };
+    const char *csv_args[] = { "assignments", "import", csv_path, "--commune", "19183", "--db",
+                               location, NULL };
+
+    ck_assert (g_file_set_contents (form_path, TEST_FORM, -1, NULL));
+    ck_assert (g_file_set_contents (csv_path, "commune_code,household_code,head_name\n"
+                                              "19183,H-1,Lò Thị Mai\n19183,H-2,Vàng A Sử\n",
+                                    -1, NULL));
+    g_free (out);
+    out = run_cli (form_args, &status);
+    ck_assert_int_eq (status, 0);
+    g_free (out);
+    out = run_cli (csv_args, &status);
+    ck_assert_int_eq (status, 0);
+    g_remove (form_path);
+    g_remove (csv_path);
+  }
+
   store = rs_server_store_open (location, FALSE, NULL);
   ck_assert (store != NULL);
+  {
+    g_autoptr(RsServerForm) published = rs_server_store_form_get (store, "test_form", "7", TRUE,
+                                                                  NULL);
+    g_autoptr(GPtrArray) households = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rs_server_assignment_free);
+
+    ck_assert (published != NULL);
+    ck_assert_uint_eq (g_bytes_get_size (published->xml), strlen (TEST_FORM));
+    ck_assert (rs_server_store_assignments_foreach (store, "19183", copy_assignment, households,
+                                                    NULL));
+    /* The import replaced the demo assignment of commune 19183. */
+    ck_assert_uint_eq (households->len, 2);
+    ck_assert_str_eq (((RsServerAssignment *) g_ptr_array_index (households, 1))->head_name,
+                      "Vàng A Sử");
+  }
   {
     g_autoptr(RsServerUser) ward = rs_server_store_user_get (store, "ward", NULL);
     ck_assert (ward != NULL && !ward->active);
@@ -1085,6 +1158,7 @@ add_server_tests (TCase *tc)
   tcase_add_test (tc, test_digest_and_chunked_submission);
   tcase_add_test (tc, test_revoked_token);
   tcase_add_test (tc, test_tls_and_basic);
+  tcase_add_test (tc, test_inflight_budget_busy);
   tcase_add_test (tc, test_slowloris_closed);
   tcase_add_test (tc, test_concurrent_identical_posts);
   tcase_add_test (tc, test_household_scored_at_ingest);
