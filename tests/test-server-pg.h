@@ -105,6 +105,22 @@ rs_test_pg_start_full (RsTestPg  *pg,
   }
   pg->running = TRUE;
   pg->conninfo = g_strdup_printf ("postgresql://rasoat@/postgres?host=%s", pg->dir);
+
+  /* A watchdog stops the cluster if this process dies without its teardown (crash, timeout
+   * kill): a leftover postmaster would outlive the test run. Its waits are bounded. */
+  {
+    g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+    g_autofree char *script = g_strdup_printf (
+      "while kill -0 %s 2>/dev/null; do sleep 1; done; "
+      "if [ -d '%s' ]; then %s %s -D '%s' -m immediate -w -t 20 stop; rm -rf '%s'; fi",
+      pid, data, geteuid () == 0 ? "runuser -u postgres --" : "", pg_ctl, data, pg->dir);
+    const char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+    if (!g_spawn_async (NULL, (char **) argv, NULL,
+                        G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                        NULL, error))
+      return FALSE;
+  }
   return TRUE;
 }
 
