@@ -584,23 +584,32 @@ record_put_in_transaction (PGconn              *conn,
 
   if (submission->deprecated_id != NULL)
     {
-      const char *supersede_values[] = { submission->instance_id, submission->deprecated_id };
+      const char *supersede_values[] = { submission->instance_id, submission->deprecated_id,
+                                         submission->commune_code };
       g_autoptr(PGresult) superseded = NULL;
 
+      /* An edit may only replace a version of the same commune (the submitter's commune was
+       * checked for the new version). */
       superseded = run (conn, "UPDATE records SET superseded_by = $1 WHERE instance_id = $2"
-                              " AND superseded_by IS NULL", 2, supersede_values, NULL, NULL,
-                        error);
+                              " AND superseded_by IS NULL AND commune_code = $3", 3,
+                        supersede_values, NULL, NULL, error);
       if (superseded == NULL)
         return FALSE;
       if (g_str_equal (PQcmdTuples (superseded), "0"))
         {
           const char *known_values[] = { submission->deprecated_id };
-          g_autoptr(PGresult) known = run (conn, "SELECT 1 FROM records WHERE instance_id = $1",
+          g_autoptr(PGresult) known = run (conn, "SELECT commune_code FROM records"
+                                                 " WHERE instance_id = $1",
                                            1, known_values, NULL, NULL, error);
 
           if (known == NULL)
             return FALSE;
-          *outcome = PQntuples (known) > 0 ? RS_RECORD_STALE : RS_RECORD_UNKNOWN_BASE;
+          if (PQntuples (known) == 0)
+            *outcome = RS_RECORD_UNKNOWN_BASE;
+          else if (g_strcmp0 (PQgetvalue (known, 0, 0), submission->commune_code) != 0)
+            *outcome = RS_RECORD_OTHER_COMMUNE;
+          else
+            *outcome = RS_RECORD_STALE;
           return TRUE;
         }
     }

@@ -616,22 +616,30 @@ record_put_locked (RsServerStoreSqlite  *self,
       g_autoptr(sqlite3_stmt) supersede = NULL;
       g_autoptr(sqlite3_stmt) known = NULL;
 
+      /* An edit may only replace a version of the same commune (the submitter's commune was
+       * checked for the new version). */
       supersede = prepare (self, "UPDATE records SET superseded_by = ?1 WHERE instance_id = ?2"
-                                 " AND superseded_by IS NULL", error);
+                                 " AND superseded_by IS NULL AND commune_code = ?3", error);
       if (supersede == NULL)
         return FALSE;
       bind_text (supersede, 1, submission->instance_id);
       bind_text (supersede, 2, submission->deprecated_id);
+      bind_text (supersede, 3, submission->commune_code);
       changed = step_done (self, supersede, error);
       if (changed < 0)
         return FALSE;
       if (changed == 0)
         {
-          known = prepare (self, "SELECT 1 FROM records WHERE instance_id = ?1", error);
+          known = prepare (self, "SELECT commune_code FROM records WHERE instance_id = ?1", error);
           if (known == NULL)
             return FALSE;
           bind_text (known, 1, submission->deprecated_id);
-          *outcome = sqlite3_step (known) == SQLITE_ROW ? RS_RECORD_STALE : RS_RECORD_UNKNOWN_BASE;
+          if (sqlite3_step (known) != SQLITE_ROW)
+            *outcome = RS_RECORD_UNKNOWN_BASE;
+          else if (g_strcmp0 (column_text (known, 0), submission->commune_code) != 0)
+            *outcome = RS_RECORD_OTHER_COMMUNE;
+          else
+            *outcome = RS_RECORD_STALE;
           return TRUE;
         }
     }

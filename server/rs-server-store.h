@@ -36,6 +36,7 @@ typedef enum
   RS_RECORD_CONFLICT,        /* other bytes are stored under this instanceID */
   RS_RECORD_STALE,           /* deprecatedID names a version that is no longer current */
   RS_RECORD_UNKNOWN_BASE,    /* deprecatedID names a version the server never received */
+  RS_RECORD_OTHER_COMMUNE,   /* deprecatedID names a version of another commune */
 } RsRecordOutcome;
 
 typedef struct

@@ -697,6 +697,14 @@ handle_submission (Request               *request,
                                      "server; send the original record first."),
                                  submission->deprecated_id);
       return queue_envelope (connection, request, MHD_HTTP_CONFLICT, message);
+    case RS_RECORD_OTHER_COMMUNE:
+      detail = g_strdup_printf ("%s replaces %s of another commune", submission->instance_id,
+                                submission->deprecated_id);
+      audit (request, connection, "forbidden", user->username, detail);
+      message = g_strdup_printf (_("The version this edit replaces (%s) belongs to another "
+                                   "commune; an edit must keep the household's commune."),
+                                 submission->deprecated_id);
+      return queue_envelope (connection, request, MHD_HTTP_FORBIDDEN, message);
     case RS_RECORD_STORED:
     case RS_RECORD_DUPLICATE:
     default:
