@@ -361,7 +361,7 @@ pg_token_revoke (RsServerStore  *store,
   return result != NULL ? (guint) g_ascii_strtoull (PQcmdTuples (result), NULL, 10) : 0;
 }
 
-static char *
+static RsServerUser *
 pg_token_lookup (RsServerStore  *store,
                  const char     *token_sha256,
                  GError        **error)
@@ -369,8 +369,10 @@ pg_token_lookup (RsServerStore  *store,
   RsServerStorePg *self = pg_store (store);
   BORROW (self);
   const char *values[] = { token_sha256 };
-  g_autoptr(PGresult) result = run (conn, "SELECT t.username FROM device_tokens t JOIN users u"
-                                          " USING (username) WHERE t.token_sha256 = $1"
+  g_autoptr(PGresult) result = run (conn, "SELECT u.username, u.role, u.communes,"
+                                          " u.password_hash, u.digest_ha1, u.active"
+                                          " FROM device_tokens t JOIN users u USING (username)"
+                                          " WHERE t.token_sha256 = $1"
                                           " AND t.revoked_at IS NULL AND u.active",
                                     1, values, NULL, NULL, error);
 
@@ -382,7 +384,7 @@ pg_token_lookup (RsServerStore  *store,
                    _("This device token is unknown or revoked."));
       return NULL;
     }
-  return g_strdup (PQgetvalue (result, 0, 0));
+  return user_from_row (result, 0);
 }
 
 static gboolean

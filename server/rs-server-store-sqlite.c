@@ -360,7 +360,7 @@ sqlite_token_revoke (RsServerStore  *store,
   return changed > 0 ? (guint) changed : 0;
 }
 
-static char *
+static RsServerUser *
 sqlite_token_lookup (RsServerStore  *store,
                      const char     *token_sha256,
                      GError        **error)
@@ -370,7 +370,8 @@ sqlite_token_lookup (RsServerStore  *store,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = prepare (self, "SELECT t.username FROM device_tokens t JOIN users u USING (username)"
+  stmt = prepare (self, "SELECT u.username, u.role, u.communes, u.password_hash, u.digest_ha1,"
+                        " u.active FROM device_tokens t JOIN users u USING (username)"
                         " WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL AND u.active = 1",
                   error);
   if (stmt == NULL)
@@ -378,7 +379,7 @@ sqlite_token_lookup (RsServerStore  *store,
   bind_text (stmt, 1, token_sha256);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return column_dup (stmt, 0);
+    return user_from_row (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND,
                  _("This device token is unknown or revoked."));

@@ -109,7 +109,8 @@ typedef struct
                                  const char *token_sha256, GError **error);
   guint     (*token_revoke)     (RsServerStore *self, const char *username, const char *device,
                                  GError **error);
-  char     *(*token_lookup)     (RsServerStore *self, const char *token_sha256, GError **error);
+  /* The active user holding an unrevoked token, in one query. */
+  RsServerUser *(*token_lookup) (RsServerStore *self, const char *token_sha256, GError **error);
   gboolean  (*commune_put)      (RsServerStore *self, const char *code, const char *name,
                                  GError **error);
   gboolean  (*form_put)         (RsServerStore *self, const RsServerForm *form,
