@@ -289,7 +289,8 @@ sqlite_user_list (RsServerStore  *store,
   RsServerStoreSqlite *self = sqlite_store (store);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_user_free);
+  g_autoptr(GPtrArray) users =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_user_free);
   int rc;
 
   stmt = prepare (self, "SELECT username, role, communes, password_hash, digest_ha1, active"
@@ -491,7 +492,8 @@ sqlite_form_list (RsServerStore  *store,
   RsServerStoreSqlite *self = sqlite_store (store);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GPtrArray) forms = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_form_free);
+  g_autoptr(GPtrArray) forms =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_form_free);
   int rc;
 
   stmt = prepare (self, "SELECT form_id, version, name, md5 FROM forms"

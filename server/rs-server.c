@@ -40,7 +40,7 @@ struct _RsServer
   guint8 digest_random[32];
   gboolean tls;
   gssize inflight_body_bytes;   /* atomic */
-  GHashTable *known_forms;      /* "id\x1fversion" seen in the store: published forms never change */
+  GHashTable *known_forms;      /* "id\x1fversion" seen in the store (forms never change) */
   GMutex known_forms_lock;
   GPtrArray *scorers;           /* RsScorer, one per worker thread; NULL without a data dir */
   GAsyncQueue *idle_scorers;    /* a scorer keeps libxml2 XPath state: one record at a time */
@@ -464,8 +464,9 @@ handle_form_list (Request               *request,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) forms = rs_server_store_form_list (request->server->store, &error);
-  g_autoptr(GString) xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                                         "<xforms xmlns=\"http://openrosa.org/xforms/xformsList\">\n");
+  g_autoptr(GString) xml =
+    g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<xforms xmlns=\"http://openrosa.org/xforms/xformsList\">\n");
   g_autofree char *base = base_url (request, connection);
 
   if (forms == NULL)
