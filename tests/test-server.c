@@ -704,6 +704,114 @@ START_TEST (test_slowloris_closed)
 }
 END_TEST
 
+/* Raw abuse from reliability.md §4: each gets a 4xx or a closed connection within a bounded
+ * time, and the server stays up. */
+typedef enum
+{
+  ABUSE_HUGE_HEADER,
+  ABUSE_MANY_HEADERS,
+  ABUSE_BAD_CONTENT_LENGTH,
+  ABUSE_ENDLESS_CHUNKED,
+  ABUSE_GARBAGE,
+} AbuseKind;
+
+static const struct
+{
+  const char *name;
+  AbuseKind kind;
+} abuse_cases[] = {
+  { "1 MiB header line", ABUSE_HUGE_HEADER },
+  { "10,000 headers", ABUSE_MANY_HEADERS },
+  { "bad Content-Length", ABUSE_BAD_CONTENT_LENGTH },
+  { "chunked body that never ends", ABUSE_ENDLESS_CHUNKED },
+  { "binary garbage", ABUSE_GARBAGE },
+};
+
+static GString *
+abuse_request (AbuseKind kind)
+{
+  GString *request = g_string_new (NULL);
+
+  switch (kind)
+    {
+    case ABUSE_HUGE_HEADER:
+      g_string_append (request, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
+      for (guint i = 0; i < 1024 * 1024; i++)
+        g_string_append_c (request, 'a');
+      g_string_append (request, "\r\n\r\n");
+      break;
+    case ABUSE_MANY_HEADERS:
+      g_string_append (request, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      for (guint i = 0; i < 10000; i++)
+        g_string_append_printf (request, "X-H%u: v\r\n", i);
+      g_string_append (request, "\r\n");
+      break;
+    case ABUSE_BAD_CONTENT_LENGTH:
+      g_string_append (request, "POST /submission HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Length: 12abc\r\n\r\nxxxxxxxxxxxx");
+      break;
+    case ABUSE_ENDLESS_CHUNKED:
+      g_string_append_printf (request, "POST /submission HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                       "Authorization: Bearer %s\r\n"
+                                       "Content-Type: multipart/form-data; boundary=b\r\n"
+                                       "Transfer-Encoding: chunked\r\n\r\n5\r\n--b\r\n\r\n",
+                              fx.token_demo);
+      break;
+    case ABUSE_GARBAGE:
+    default:
+      g_string_append_len (request, "\x00\x01\xff\xfe NOT HTTP \x7f\r\n\r\n", 20);
+      break;
+    }
+  return request;
+}
+
+START_TEST (test_raw_abuse)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  g_autoptr(GString) request = abuse_request (abuse_cases[_i].kind);
+  g_autoptr(GString) answer = g_string_new (NULL);
+  struct pollfd poll_fd = { .fd = fd, .events = POLLIN };
+  gboolean closed = FALSE;
+  gsize sent = 0;
+  gint64 start;
+
+  address.sin_port = htons (rs_server_get_port (fx.server));
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  ck_assert_int_ge (fd, 0);
+  ck_assert_int_eq (connect (fd, (struct sockaddr *) &address, sizeof address), 0);
+  /* The server may close before everything is written; that is an answer too. */
+  while (sent < request->len)
+    {
+      ssize_t n = send (fd, request->str + sent, request->len - sent, MSG_NOSIGNAL);
+      if (n <= 0)
+        break;
+      sent += n;
+    }
+  start = g_get_monotonic_time ();
+  while (!closed && g_get_monotonic_time () - start < 15 * G_USEC_PER_SEC)
+    {
+      char buffer[4096];
+      ssize_t got;
+
+      if (poll (&poll_fd, 1, 500) <= 0)
+        continue;
+      got = recv (fd, buffer, sizeof buffer, 0);
+      if (got <= 0)
+        closed = TRUE;
+      else
+        g_string_append_len (answer, buffer, got);
+    }
+  close (fd);
+  ck_assert_msg (closed, "%s: connection still open", abuse_cases[_i].name);
+  if (answer->len > 0)
+    ck_assert_msg (g_str_has_prefix (answer->str, "HTTP/1.1 4"), "%s: answered %.40s",
+                   abuse_cases[_i].name, answer->str);
+  ck_assert_int_eq (record_count (), 0);
+  assert_server_up ();
+}
+END_TEST
+
 typedef struct
 {
   const char *xml;
@@ -1168,6 +1276,7 @@ add_server_tests (TCase *tc)
   tcase_add_test (tc, test_tls_and_basic);
   tcase_add_test (tc, test_inflight_budget_busy);
   tcase_add_test (tc, test_slowloris_closed);
+  tcase_add_loop_test (tc, test_raw_abuse, 0, G_N_ELEMENTS (abuse_cases));
   tcase_add_test (tc, test_concurrent_identical_posts);
   tcase_add_test (tc, test_household_scored_at_ingest);
   tcase_add_test (tc, test_form_list_and_download);
