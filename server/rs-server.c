@@ -325,6 +325,9 @@ audit (Request               *request,
     g_log ("rasoat-server", G_LOG_LEVEL_MESSAGE, "audit log: %s", error->message);
 }
 
+static enum MHD_Result queue_busy (struct MHD_Connection *connection,
+                                   Request               *request);
+
 /* Returns the authenticated, active user, or NULL after queueing a 401 (or an error). */
 static RsServerUser *
 authenticate (Request               *request,
@@ -354,6 +357,12 @@ authenticate (Request               *request,
       if (user != NULL && user->active)
         return user;
       rs_server_user_free (user);
+      if (!g_error_matches (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND))
+        {
+          /* The database did not answer: not a reason to make the tablet sign in again. */
+          queue_busy (connection, request);
+          return NULL;
+        }
       audit (request, connection, "auth_failure", NULL, "device token unknown or revoked");
       queue_envelope (connection, request, MHD_HTTP_UNAUTHORIZED,
                       _("This device token is unknown or has been revoked; ask the district "
@@ -378,8 +387,18 @@ authenticate (Request               *request,
         }
       username = MHD_basic_auth_get_username_password (connection, &password);
       if (username != NULL)
-        user = rs_server_store_user_get (server->store, username, NULL);
-      if (user != NULL && user->active && rs_server_auth_verify_password (user, password))
+        user = rs_server_store_user_get (server->store, username, &error);
+      if (user == NULL && error != NULL
+          && !g_error_matches (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND))
+        {
+          MHD_free (username);
+          MHD_free (password);
+          queue_busy (connection, request);
+          return NULL;
+        }
+      if (user == NULL)
+        rs_server_auth_verify_nobody (password);
+      else if (user->active && rs_server_auth_verify_password (user, password))
         {
           MHD_free (username);
           MHD_free (password);
@@ -406,7 +425,14 @@ authenticate (Request               *request,
 
       *method = AUTH_DIGEST;
       if (username != NULL)
-        user = rs_server_store_user_get (server->store, username, NULL);
+        user = rs_server_store_user_get (server->store, username, &error);
+      if (user == NULL && error != NULL
+          && !g_error_matches (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND))
+        {
+          MHD_free (username);
+          queue_busy (connection, request);
+          return NULL;
+        }
       if (user != NULL && user->active && rs_server_auth_ha1_bytes (user->digest_ha1, ha1))
         check = MHD_digest_auth_check_digest2 (connection, RS_SERVER_REALM, username, ha1,
                                                sizeof ha1, server->config.nonce_timeout_s,
