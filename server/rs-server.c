@@ -42,6 +42,7 @@ struct _RsServer
   gssize inflight_body_bytes;   /* atomic */
   GHashTable *known_forms;      /* "id\x1fversion" seen in the store (forms never change) */
   GMutex known_forms_lock;
+  GPtrArray *media;             /* MediaFile: the standards (*.json), the scored form's media */
   GPtrArray *scorers;           /* RsScorer, one per worker thread; NULL without a data dir */
   GAsyncQueue *idle_scorers;    /* a scorer keeps libxml2 XPath state: one record at a time */
 };
@@ -53,6 +54,24 @@ typedef enum
   AUTH_BASIC,
   AUTH_TOKEN,
 } AuthMethod;
+
+/* A file the household form's manifest lists (a standard or the support catalogue), so
+ * tablets fetch new standards the OpenRosa way, with the form. */
+typedef struct
+{
+  char *filename;
+  char *md5;
+  GBytes *data;
+} MediaFile;
+
+static void
+media_file_free (MediaFile *file)
+{
+  g_free (file->filename);
+  g_free (file->md5);
+  g_bytes_unref (file->data);
+  g_free (file);
+}
 
 /* Per-request state, kept across the calls libmicrohttpd makes while a body arrives. */
 typedef struct
@@ -327,6 +346,9 @@ audit (Request               *request,
 
 static enum MHD_Result queue_busy (struct MHD_Connection *connection,
                                    Request               *request);
+static gboolean form_is_published (RsServer   *server,
+                                   const char *form_id,
+                                   const char *version);
 
 /* Returns the authenticated, active user, or NULL after queueing a 401 (or an error). */
 static RsServerUser *
@@ -484,6 +506,79 @@ base_url (Request               *request,
   return g_strdup_printf ("%s://%s", request->server->tls ? "https" : "http", host);
 }
 
+static gboolean
+form_has_media (RsServer   *server,
+                const char *form_id)
+{
+  return server->media != NULL && server->media->len > 0
+         && g_str_equal (form_id, RS_SERVER_SCORED_FORM);
+}
+
+static enum MHD_Result
+handle_form_manifest (Request               *request,
+                      struct MHD_Connection *connection)
+{
+  const char *form_id = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "formId");
+  const char *version = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "version");
+  g_autoptr(GString) xml = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *id_q = NULL;
+  g_autofree char *version_q = NULL;
+
+  if (form_id == NULL || version == NULL || !form_has_media (request->server, form_id)
+      || !form_is_published (request->server, form_id, version))
+    return queue_envelope (connection, request, MHD_HTTP_NOT_FOUND,
+                           _("The server has no such form; update the form list."));
+  base = base_url (request, connection);
+  id_q = g_uri_escape_string (form_id, NULL, FALSE);
+  version_q = g_uri_escape_string (version, NULL, FALSE);
+  xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<manifest xmlns=\"http://openrosa.org/xforms/xformsManifest\">\n");
+  for (guint i = 0; i < request->server->media->len; i++)
+    {
+      MediaFile *file = g_ptr_array_index (request->server->media, i);
+      g_autofree char *file_q = g_uri_escape_string (file->filename, NULL, FALSE);
+      g_autofree char *url = g_strdup_printf ("%s/formMedia?formId=%s&version=%s&file=%s", base,
+                                              id_q, version_q, file_q);
+      g_autofree char *url_x = g_markup_escape_text (url, -1);
+      g_autofree char *name_x = g_markup_escape_text (file->filename, -1);
+
+      g_string_append_printf (xml, "  <mediaFile><filename>%s</filename><hash>md5:%s</hash>"
+                                   "<downloadUrl>%s</downloadUrl></mediaFile>\n",
+                              name_x, file->md5, url_x);
+    }
+  g_string_append (xml, "</manifest>\n");
+  return queue_response (connection, request, MHD_HTTP_OK, XML_CONTENT_TYPE, xml->str, xml->len,
+                         NULL);
+}
+
+static enum MHD_Result
+handle_form_media (Request               *request,
+                   struct MHD_Connection *connection)
+{
+  const char *form_id = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "formId");
+  const char *name = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "file");
+
+  /* Only names from the manifest are served: no path ever reaches the file system. */
+  if (form_id != NULL && name != NULL && form_has_media (request->server, form_id))
+    {
+      for (guint i = 0; i < request->server->media->len; i++)
+        {
+          MediaFile *file = g_ptr_array_index (request->server->media, i);
+          gsize length = 0;
+          const char *data;
+
+          if (!g_str_equal (file->filename, name))
+            continue;
+          data = g_bytes_get_data (file->data, &length);
+          return queue_response (connection, request, MHD_HTTP_OK,
+                                 "application/json; charset=utf-8", data, length, NULL);
+        }
+    }
+  return queue_envelope (connection, request, MHD_HTTP_NOT_FOUND,
+                         _("The server has no such file; update the form list."));
+}
+
 static enum MHD_Result
 handle_form_list (Request               *request,
                   struct MHD_Connection *connection)
@@ -508,11 +603,21 @@ handle_form_list (Request               *request,
       g_autofree char *name_x = g_markup_escape_text (form->name, -1);
       g_autofree char *version_x = g_markup_escape_text (form->version, -1);
       g_autofree char *url_x = g_markup_escape_text (url, -1);
+      g_autofree char *manifest = NULL;
 
+      if (form_has_media (request->server, form->form_id))
+        {
+          g_autofree char *manifest_url = g_strdup_printf ("%s/formManifest?formId=%s&version=%s",
+                                                           base, id_q, version_q);
+          g_autofree char *manifest_x = g_markup_escape_text (manifest_url, -1);
+
+          manifest = g_strdup_printf ("<manifestUrl>%s</manifestUrl>", manifest_x);
+        }
       g_string_append_printf (xml, "  <xform><formID>%s</formID><name>%s</name>"
                                    "<version>%s</version><hash>md5:%s</hash>"
-                                   "<downloadUrl>%s</downloadUrl></xform>\n",
-                              id_x, name_x, version_x, form->md5, url_x);
+                                   "<downloadUrl>%s</downloadUrl>%s</xform>\n",
+                              id_x, name_x, version_x, form->md5, url_x,
+                              manifest != NULL ? manifest : "");
     }
   g_string_append (xml, "</xforms>\n");
   return queue_response (connection, request, MHD_HTTP_OK, XML_CONTENT_TYPE, xml->str, xml->len,
@@ -1014,7 +1119,8 @@ dispatch (Request               *request,
     return handle_health (request, connection);
 
   if (!g_str_equal (path, "/submission") && !g_str_equal (path, "/formList")
-      && !g_str_equal (path, "/formXml") && !g_str_equal (path, "/api/assignments")
+      && !g_str_equal (path, "/formXml") && !g_str_equal (path, "/formManifest")
+      && !g_str_equal (path, "/formMedia") && !g_str_equal (path, "/api/assignments")
       && !g_str_equal (path, "/api/records"))
     return queue_envelope (connection, request, MHD_HTTP_NOT_FOUND,
                            _("There is nothing at this address; check the server address in "
@@ -1043,6 +1149,10 @@ dispatch (Request               *request,
     return handle_form_list (request, connection);
   if (g_str_equal (path, "/formXml"))
     return handle_form_download (request, connection);
+  if (g_str_equal (path, "/formManifest"))
+    return handle_form_manifest (request, connection);
+  if (g_str_equal (path, "/formMedia"))
+    return handle_form_media (request, connection);
   if (g_str_equal (path, "/api/assignments"))
     return handle_api_list (request, connection, user, FALSE);
   return handle_api_list (request, connection, user, TRUE);
@@ -1294,6 +1404,42 @@ rs_server_get_mhd_options (RsServer *self)
   return self->options;
 }
 
+static gboolean
+load_media (RsServer    *self,
+            const char  *data_dir,
+            GError     **error)
+{
+  g_autofree char *dir_path = g_build_filename (data_dir, "standards", NULL);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  self->media = g_ptr_array_new_with_free_func ((GDestroyNotify) media_file_free);
+  if (!g_file_test (dir_path, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  dir = g_dir_open (dir_path, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      MediaFile *file;
+
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      path = g_build_filename (dir_path, name, NULL);
+      if (!g_file_get_contents (path, &contents, &length, error))
+        return FALSE;
+      file = g_new0 (MediaFile, 1);
+      file->filename = g_strdup (name);
+      file->md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) contents, length);
+      file->data = g_bytes_new_take (g_steal_pointer (&contents), length);
+      g_ptr_array_add (self->media, file);
+    }
+  return TRUE;
+}
+
 gboolean
 rs_server_start (RsServer  *self,
                  GError   **error)
@@ -1312,6 +1458,9 @@ rs_server_start (RsServer  *self,
       && !rs_server_load_forms_dir (self->store, self->config.forms_dir, NULL, error))
     return FALSE;
 
+  if (self->config.data_dir != NULL && self->media == NULL
+      && !load_media (self, self->config.data_dir, error))
+    return FALSE;
   if (self->config.data_dir != NULL && self->scorers == NULL)
     {
       self->scorers = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_scorer_free);
@@ -1424,6 +1573,7 @@ rs_server_free (RsServer *self)
   g_free (self->tls_cert_pem);
   g_free (self->tls_key_pem);
   g_clear_pointer (&self->known_forms, g_hash_table_unref);
+  g_clear_pointer (&self->media, g_ptr_array_unref);
   g_mutex_clear (&self->known_forms_lock);
   g_clear_pointer (&self->idle_scorers, g_async_queue_unref);
   g_clear_pointer (&self->scorers, g_ptr_array_unref);

@@ -896,6 +896,67 @@ START_TEST (test_form_list_and_download)
 }
 END_TEST
 
+/* The household form's manifest lists the standards, so tablets fetch them with the form. */
+START_TEST (test_form_manifest_standards)
+{
+  Call list = { .path = "/formList", .token = fx.token_demo };
+  g_autoptr(Reply) forms = http (&list);
+  g_autofree char *path = g_build_filename (rs_test_srcdir (), "data", "standards",
+                                            "vn-2022-2025.json", NULL);
+  g_autofree char *standard = NULL;
+  g_autofree char *md5 = NULL;
+  g_autofree char *hash = NULL;
+  const char *start, *end;
+  g_autofree char *manifest_path = NULL;
+  gsize length = 0;
+
+  ck_assert (g_file_get_contents (path, &standard, &length, NULL));
+  md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) standard, length);
+  hash = g_strdup_printf ("<hash>md5:%s</hash>", md5);
+  ck_assert_int_eq (forms->status, 200);
+  /* Only the scored form has a manifest. */
+  start = strstr (forms->body->str, "<manifestUrl>");
+  ck_assert_msg (start != NULL, "%s", forms->body->str);
+  ck_assert (strstr (start + 1, "<manifestUrl>") == NULL);
+  start = strstr (start, "/formManifest?");
+  end = strstr (start, "</manifestUrl>");
+  manifest_path = g_strndup (start, end - start);
+  {
+    g_autofree char *unescaped = NULL;
+    g_auto(GStrv) amp = g_strsplit (manifest_path, "&amp;", -1);
+    Call manifest_call = { .token = fx.token_demo };
+    g_autoptr(Reply) manifest = NULL;
+    Call media = { .token = fx.token_demo };
+    Call evil = { .token = fx.token_demo };
+    g_autoptr(Reply) file = NULL;
+    g_autoptr(Reply) refused = NULL;
+    g_autofree char *media_path = NULL;
+
+    unescaped = g_strjoinv ("&", amp);
+    manifest_call.path = unescaped;
+    manifest = http (&manifest_call);
+    ck_assert_int_eq (manifest->status, 200);
+    ck_assert (strstr (manifest->body->str,
+                       "xmlns=\"http://openrosa.org/xforms/xformsManifest\"") != NULL);
+    ck_assert (strstr (manifest->body->str, "<filename>vn-2022-2025.json</filename>") != NULL);
+    ck_assert (strstr (manifest->body->str, hash) != NULL);
+
+    media_path = g_strdup_printf ("/formMedia?formId=vn_household_review&version=%s"
+                                  "&file=vn-2022-2025.json",
+                                  strstr (unescaped, "version=") + strlen ("version="));
+    media.path = media_path;
+    file = http (&media);
+    ck_assert_int_eq (file->status, 200);
+    ck_assert_uint_eq (file->body->len, length);
+    ck_assert (memcmp (file->body->str, standard, length) == 0);
+
+    evil.path = "/formMedia?formId=vn_household_review&version=1&file=..%2F..%2Fetc%2Fpasswd";
+    refused = http (&evil);
+    ck_assert_int_eq (refused->status, 404);
+  }
+}
+END_TEST
+
 START_TEST (test_json_api_roles)
 {
   g_autofree char *xml = make_xml ("uuid:gggg-1", "19183", NULL, "api");
@@ -1280,6 +1341,7 @@ add_server_tests (TCase *tc)
   tcase_add_test (tc, test_concurrent_identical_posts);
   tcase_add_test (tc, test_household_scored_at_ingest);
   tcase_add_test (tc, test_form_list_and_download);
+  tcase_add_test (tc, test_form_manifest_standards);
   tcase_add_test (tc, test_json_api_roles);
   tcase_add_test (tc, test_daemon_limits_set);
   tcase_add_test (tc, test_cli_init_users_export);
