@@ -23,10 +23,13 @@ static const char *backend = "sqlite";
 static RsTestPg pg_cluster;
 static char *pg_start_error;
 
+static void hash_fixture_passwords (void);
+
 static void
 sqlite_backend (void)
 {
   backend = "sqlite";
+  hash_fixture_passwords ();
 }
 
 static void
@@ -35,6 +38,7 @@ pg_backend_start (void)
   g_autoptr(GError) error = NULL;
 
   backend = "postgresql";
+  hash_fixture_passwords ();
   if (!rs_test_pg_start (&pg_cluster, &error))
     {
       pg_start_error = g_strdup (error->message);
@@ -97,22 +101,71 @@ typedef struct
 
 static Fixture fx;
 
-static void
-add_user (const char *name,
-          RsRole      role,
-          const char *commune,
-          const char *password)
+/* The fixture's users. Argon2id is slow on purpose, so each password is hashed once, in the
+ * runner before the tests fork, and every test's fresh database gets the same hashes. */
+static struct
 {
-  g_autoptr(RsServerUser) user = g_new0 (RsServerUser, 1);
-  g_autoptr(GError) error = NULL;
+  const char *name;
+  RsRole role;
+  const char *communes;
+  const char *password;
+  char *password_hash;
+  char *digest_ha1;
+} fixture_users[] = {
+  { "demo", RS_ROLE_ENUMERATOR, "19183", "demo-password", NULL, NULL },
+  { "officer", RS_ROLE_COMMUNE_OFFICER, "19183", "officer-password", NULL, NULL },
+  { "other", RS_ROLE_ENUMERATOR, "19999", "other-password", NULL, NULL },
+  { "admin", RS_ROLE_DISTRICT_ADMIN, NULL, "admin-password", NULL, NULL },
+};
 
-  user->username = g_strdup (name);
-  user->role = role;
-  user->communes = commune != NULL ? g_strsplit (commune, ",", -1) : g_new0 (char *, 1);
-  user->active = TRUE;
-  ck_assert (rs_server_auth_set_password (user, password, &error));
-  ck_assert_msg (rs_server_store_user_add (fx.store, user, &error), "%s",
-                 error ? error->message : "");
+static void
+hash_fixture_passwords (void)
+{
+  if (fixture_users[0].password_hash != NULL)
+    return;
+  if (!rs_server_auth_init (4, NULL))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_users); i++)
+    {
+      g_autoptr(RsServerUser) user = g_new0 (RsServerUser, 1);
+
+      user->username = g_strdup (fixture_users[i].name);
+      if (!rs_server_auth_set_password (user, fixture_users[i].password, NULL))
+        return;
+      fixture_users[i].password_hash = g_steal_pointer (&user->password_hash);
+      fixture_users[i].digest_ha1 = g_steal_pointer (&user->digest_ha1);
+    }
+}
+
+static void
+free_fixture_passwords (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_users); i++)
+    {
+      g_clear_pointer (&fixture_users[i].password_hash, g_free);
+      g_clear_pointer (&fixture_users[i].digest_ha1, g_free);
+    }
+}
+
+static void
+add_fixture_users (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_users); i++)
+    {
+      g_autoptr(RsServerUser) user = g_new0 (RsServerUser, 1);
+      g_autoptr(GError) error = NULL;
+
+      ck_assert_msg (fixture_users[i].password_hash != NULL, "password hashing failed");
+      user->username = g_strdup (fixture_users[i].name);
+      user->role = fixture_users[i].role;
+      user->communes = fixture_users[i].communes != NULL
+                       ? g_strsplit (fixture_users[i].communes, ",", -1) : g_new0 (char *, 1);
+      user->password_hash = g_strdup (fixture_users[i].password_hash);
+      user->digest_ha1 = g_strdup (fixture_users[i].digest_ha1);
+      user->active = TRUE;
+      ck_assert_msg (rs_server_store_user_add (fx.store, user, &error), "%s",
+                     error ? error->message : "");
+    }
 }
 
 static char *
@@ -145,10 +198,7 @@ setup (void)
   fx.store = rs_server_store_open (fx.location, TRUE, &error);
   ck_assert_msg (fx.store != NULL, "%s", error ? error->message : "");
 
-  add_user ("demo", RS_ROLE_ENUMERATOR, "19183", "demo-password");
-  add_user ("officer", RS_ROLE_COMMUNE_OFFICER, "19183", "officer-password");
-  add_user ("other", RS_ROLE_ENUMERATOR, "19999", "other-password");
-  add_user ("admin", RS_ROLE_DISTRICT_ADMIN, NULL, "admin-password");
+  add_fixture_users ();
   fx.token_demo = add_token ("demo", "tablet-1");
   fx.token_other = add_token ("other", "tablet-2");
   form = rs_server_form_from_bytes (form_xml, &error);
@@ -1377,5 +1427,6 @@ main (void)
   int status = rs_test_run_suite (server_suite ());
 
   g_free (pg_start_error);
+  free_fixture_passwords ();
   return status;
 }
