@@ -930,6 +930,11 @@ START_TEST (test_export_csv)
     "</admin><head><name>Lò Thị\nMai</name></head><members><member><name>Mai</name></member>"
     "<member><name>Páo</name></member></members><meta><instanceID>uuid:c2</instanceID></meta>"
     "</household>";
+  /* No member yet: an empty group, which must not become a column of its own. */
+  const char *three =
+    "<household id=\"vn_household_review\" version=\"1\"><admin><village>Thôn 3</village>"
+    "</admin><members/><meta><instanceID>uuid:c3</instanceID></meta></household>";
+  g_autoptr(GBytes) xml3 = g_bytes_new_static (three, strlen (three));
   g_autoptr(GBytes) xml1 = g_bytes_new_static (one, strlen (one));
   g_autoptr(GBytes) xml2 = g_bytes_new_static (two, strlen (two));
   g_autofree char *dir = db_path ("csv");
@@ -943,14 +948,17 @@ START_TEST (test_export_csv)
                                          NULL, NULL, NULL));
   rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c2", xml2,
                                          NULL, NULL, NULL));
+  rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c3", xml3,
+                                         NULL, NULL, NULL));
   ck_assert (rs_store_export (store, RS_EXPORT_CSV, dir, NULL, &n, NULL));
-  ck_assert_int_eq (n, 2);
+  ck_assert_int_eq (n, 3);
 
   main_csv = read_text (dir, "vn_household_review.csv");
   ck_assert_str_eq (main_csv,
                     "KEY,admin/village,head/name,meta/instanceID\r\n"
                     "uuid:c1,Thôn 1,\"Nguyễn Văn \"\"Bình\"\", con\",uuid:c1\r\n"
-                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n");
+                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n"
+                    "uuid:c3,Thôn 3,,uuid:c3\r\n");
   /* uuid:c1 has one member only; the form says member repeats, so it still gets its own file. */
   members_csv = read_text (dir, "vn_household_review-members-member.csv");
   ck_assert_str_eq (members_csv,
