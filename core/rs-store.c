@@ -2157,7 +2157,8 @@ rs_store_list_audit (RsStore     *self,
                      GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
+  g_autoptr(GPtrArray) events =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
   sqlite3_stmt *stmt;
   int rc;
 

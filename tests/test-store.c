@@ -834,7 +834,8 @@ START_TEST (test_assignments)
 {
   g_autoptr(RsStore) store = open_store ("store.db");
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
-  g_autoptr(GPtrArray) second_list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
+  g_autoptr(GPtrArray) second_list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
   g_autoptr(GPtrArray) in_village = NULL;
   g_autoptr(GPtrArray) after = NULL;
   g_autoptr(RsRecord) draft = NULL;
