@@ -1103,6 +1103,16 @@ START_TEST (test_migrate_from_v1)
   ck_assert_int_eq (sqlite3_exec (db, v1_fixture, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close (db);
 
+  /* Read-only, it cannot be upgraded: refused with its own message, and left at version 1. */
+  {
+    g_autoptr(GError) error = NULL;
+    RsStore *read_only = rs_store_new (path, RS_STORE_OPEN_READ_ONLY, NULL, &error);
+
+    ck_assert_ptr_null (read_only);
+    ck_assert (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_READ_ONLY));
+    ck_assert_ptr_nonnull (strstr (error->message, "older version"));
+  }
+
   store = open_store ("store.db");
   ck_assert_int_eq (pragma_int (_rs_store_get_db (store), "PRAGMA user_version"), 2);
   ck_assert_int_eq (pragma_int (_rs_store_get_db (store), "PRAGMA foreign_keys"), 1);
