@@ -6,6 +6,8 @@
 #include <json-glib/json-glib.h>
 #include <libxml/tree.h>
 
+#include "rs-form-session.h"
+#include "rs-form.h"
 #include "rs-standard.h"
 
 G_BEGIN_DECLS
@@ -163,6 +165,8 @@ RsScorer     *rs_scorer_new_from_files  (const char  *form_path,
                                          GError     **error);
 void          rs_scorer_free            (RsScorer    *self);
 RsStandards  *rs_scorer_get_standards   (RsScorer    *self);
+/* The shipped form the scorer loads records into (sessions for new records come from it). */
+RsForm       *rs_scorer_get_form        (RsScorer    *self);
 /* @standard_id: NULL to choose by the review date, or "id" / "id@version". */
 RsScore      *rs_scorer_score_file      (RsScorer    *self,
                                          const char  *path,
@@ -178,6 +182,27 @@ RsScore      *rs_scorer_score_doc       (RsScorer    *self,
                                          xmlDocPtr    instance,
                                          const char  *standard_id,
                                          GError     **error);
+/* Scores the record a form session holds, as it is now (answers of questions that are not
+ * relevant are ignored). */
+RsScore      *rs_scorer_score_session   (RsScorer       *self,
+                                         RsFormSession  *session,
+                                         const char     *standard_id,
+                                         GError        **error);
+
+/* Live scoring: after every recompute the session re-scores the household and writes
+ * result/standard, classification, deprivation_count, deprived and b2_points, so that the
+ * support section's relevance follows.  @scorer must outlive @session; @standard_id is NULL to
+ * choose by the review date.  Returns the calculator id (rs_form_session_remove_calculator). */
+guint          rs_score_attach_to_session (RsFormSession *session,
+                                           RsScorer      *scorer,
+                                           const char    *standard_id);
+/* The latest score of an attached session, or NULL while it cannot be scored (no review date
+ * yet).  Borrowed: valid until the next answer. */
+const RsScore *rs_score_session_get_score (RsFormSession *session);
+/* Its JSON (newly allocated), or NULL. */
+char          *rs_score_session_get_json  (RsFormSession *session,
+                                           RsLang         lang);
+
 /* Writes the score into the instance's result elements (standard, classification,
  * deprivation_count, deprived, b2_points). */
 void          rs_score_write_result     (const RsScore *score,

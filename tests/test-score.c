@@ -899,6 +899,137 @@ START_TEST (test_format_vnd)
 }
 END_TEST
 
+
+/* ---- live scoring in a form session --------------------------------------------------------- */
+
+static void
+answer (RsFormSession *session,
+        const char    *path,
+        const char    *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  ck_assert_msg (rs_form_session_set_value (session, path, value, &error), "%s: %s", path,
+                 error ? error->message : "");
+}
+
+static void
+answer_member (RsFormSession *session,
+               guint          index,
+               const char    *field,
+               const char    *value)
+{
+  g_autofree char *path = g_strdup_printf ("/household/members/member[%u]/%s", index, field);
+
+  answer (session, path, value);
+}
+
+START_TEST (test_live_session)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autofree char *classification = NULL;
+  g_autofree char *deprived = NULL;
+  g_autofree char *standard = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  const RsScore *score;
+  guint index = 0;
+
+  rs_score_attach_to_session (session, scorer, NULL);
+  answer (session, "/household/admin/area", "rural");
+  answer (session, "/household/admin/region", "northern_midlands_mountains");
+  answer (session, "/household/admin/previous_status", "near_poor");
+  answer (session, "/household/screening/signs", "none");
+  ck_assert (rs_form_session_add_repeat (session, "/household/members/member", &index, &error));
+  answer_member (session, index, "name", "Lò Văn Páo");
+  answer_member (session, index, "sex", "male");
+  answer_member (session, index, "birth_date", "1980-03-02");
+  answer_member (session, index, "relation", "head");
+  answer_member (session, index, "ethnicity", "08");
+  answer_member (session, index, "health_insurance", "no");
+  answer_member (session, index, "disability", "none");
+  answer_member (session, index, "merit_person", "no");
+  answer_member (session, index, "highest_completed", "primary");
+  answer_member (session, index, "work_status", "employed");
+  answer_member (session, index, "wage_employee", "no");
+  answer (session, "/household/housing/tenure", "owned");
+  answer (session, "/household/housing/walls_durable", "yes");
+  answer (session, "/household/housing/frame_durable", "yes");
+  answer (session, "/household/housing/roof_durable", "yes");
+  answer (session, "/household/housing/floor_area", "30");
+  answer (session, "/household/water_sanitation/water_source", "surface_water");
+  answer (session, "/household/water_sanitation/toilet", "hanging");
+  answer (session, "/household/information/telecom", "yes");
+  answer (session, "/household/information/devices", "basic_phone");
+  answer (session, "/household/information/loudspeaker", "yes");
+
+  /* income not answered yet: deprivations are counted, no classification */
+  score = rs_score_session_get_score (session);
+  ck_assert (score != NULL);
+  ck_assert_uint_eq (score->deprivation_count, 3);
+  ck_assert_int_eq (score->classification, RS_CLASSIFICATION_UNKNOWN);
+  ck_assert (!rs_form_session_is_relevant (session, "/household/support"));
+
+  answer (session, "/household/income/wages", "0");
+  answer (session, "/household/income/agriculture", "12000000");
+  answer (session, "/household/income/business", "0");
+  answer (session, "/household/income/pensions_allowances", "0");
+  answer (session, "/household/income/other", "0");
+
+  score = rs_score_session_get_score (session);
+  ck_assert_int_eq (score->per_capita_monthly, 1000000);
+  ck_assert_int_eq (score->classification, RS_CLASSIFICATION_POOR);
+  ck_assert_int_eq (score->transition, RS_TRANSITION_NEAR_POOR_TO_POOR);
+  classification = rs_form_session_get_value (session, "/household/result/classification");
+  deprived = rs_form_session_get_value (session, "/household/result/deprived");
+  standard = rs_form_session_get_value (session, "/household/result/standard");
+  ck_assert_str_eq (classification, "poor");
+  ck_assert_str_eq (deprived, "health_insurance water sanitation");
+  ck_assert_str_eq (standard, "vn-2022-2025@1");
+  ck_assert (rs_form_session_is_relevant (session, "/household/support"));
+  json = rs_score_session_get_json (session, RS_LANG_VI);
+  ck_assert (strstr (json, "\"classification\":\"poor\"") != NULL);
+
+  /* the answer that lifts the household: support is no longer asked */
+  answer_member (session, index, "health_insurance", "yes");
+  answer (session, "/household/income/other", "15000000");
+  score = rs_score_session_get_score (session);
+  ck_assert_int_eq (score->classification, RS_CLASSIFICATION_MIDDLE);
+  g_free (classification);
+  classification = rs_form_session_get_value (session, "/household/result/classification");
+  ck_assert_str_eq (classification, "middle");
+  ck_assert (!rs_form_session_is_relevant (session, "/household/support"));
+
+  /* the saved record scores the same away from the session */
+  {
+    gsize length = 0;
+    g_autofree char *xml = rs_form_session_serialize (session, &length);
+    g_autoptr(RsScore) again = rs_scorer_score_xml (scorer, xml, length, NULL, &error);
+
+    ck_assert_msg (again != NULL, "%s", error ? error->message : "");
+    ck_assert (rs_score_equal (again, rs_score_session_get_score (session)));
+  }
+}
+END_TEST
+
+START_TEST (test_live_screened_out)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autofree char *classification = NULL;
+
+  rs_score_attach_to_session (session, scorer, NULL);
+  answer (session, "/household/admin/area", "urban");
+  answer (session, "/household/screening/signs", "car");
+  answer (session, "/household/screening/continue", "no");
+  classification = rs_form_session_get_value (session, "/household/result/classification");
+  ck_assert_str_eq (classification, "screened_out");
+  ck_assert (!rs_form_session_is_relevant (session, "/household/members"));
+  ck_assert (!rs_form_session_is_relevant (session, "/household/support"));
+}
+END_TEST
+
 static Suite *
 score_suite (void)
 {
@@ -924,6 +1055,8 @@ score_suite (void)
   tcase_add_test (tc, test_golden_file_recomputes);
   tcase_add_test (tc, test_wrong_form_and_bad_xml);
   tcase_add_test (tc, test_json_shape);
+  tcase_add_test (tc, test_live_session);
+  tcase_add_test (tc, test_live_screened_out);
   suite_add_tcase (suite, tc);
 
   tcase_add_loop_test (rules, test_classify_table, 0, G_N_ELEMENTS (classify_cases));
