@@ -545,9 +545,12 @@ check_rule_paths (RsStandards *self,
   gboolean attribute = FALSE;
   const char *p = text;
 
-  g_ptr_array_add (stack, path_frame_new (""));
-  frame = g_ptr_array_index (stack, 0);
-  frame->base = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
+  {
+    g_autofree char *root = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
+
+    frame = path_frame_new (root);
+    g_ptr_array_add (stack, frame);
+  }
 
   while (*p != '\0')
     {
