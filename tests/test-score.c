@@ -813,6 +813,47 @@ START_TEST (test_golden_file_recomputes)
 }
 END_TEST
 
+/* Every record under tests/data/households/ scores to the JSON beside it (the reviewed result). */
+START_TEST (test_golden_households)
+{
+  g_autofree char *dir = g_build_filename (rs_test_srcdir (), "tests", "data", "households", NULL);
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint checked = 0;
+
+  ck_assert (handle != NULL);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *expected_path = NULL;
+      g_autofree char *stem = NULL;
+      g_autoptr(RsScore) score = NULL;
+      g_autoptr(JsonNode) actual = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!g_str_has_suffix (name, ".xml"))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      stem = g_strndup (name, strlen (name) - 4);
+      expected_path = g_strdup_printf ("%s/%s.json", dir, stem);
+      score = rs_scorer_score_file (scorer, path, NULL, &error);
+      ck_assert_msg (score != NULL, "%s: %s", name, error ? error->message : "");
+      ck_assert_msg (json_parser_load_from_file (parser, expected_path, &error), "%s: %s",
+                     expected_path, error ? error->message : "");
+      actual = rs_score_to_json_node (score, RS_LANG_VI);
+      if (!json_node_equal (actual, json_parser_get_root (parser)))
+        {
+          g_autofree char *text = rs_score_to_json (score, RS_LANG_VI);
+
+          ck_abort_msg ("%s scores differently now: %s", name, text);
+        }
+      checked++;
+    }
+  ck_assert_uint_ge (checked, 6);
+}
+END_TEST
+
 START_TEST (test_wrong_form_and_bad_xml)
 {
   g_autoptr(GError) error = NULL;
@@ -1053,6 +1094,7 @@ score_suite (void)
   tcase_add_test (tc, test_way_out_near_poor_and_others);
   tcase_add_test (tc, test_write_result);
   tcase_add_test (tc, test_golden_file_recomputes);
+  tcase_add_test (tc, test_golden_households);
   tcase_add_test (tc, test_wrong_form_and_bad_xml);
   tcase_add_test (tc, test_json_shape);
   tcase_add_test (tc, test_live_session);
