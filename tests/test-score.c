@@ -1071,6 +1071,79 @@ START_TEST (test_live_screened_out)
 }
 END_TEST
 
+/* ---- the form's own rules (what the enumerator is told) ------------------------------------- */
+
+static gboolean
+constraint_ok (RsFormSession *session,
+               const char    *path,
+               const char    *value)
+{
+  g_autoptr(RsFormQuestion) question = NULL;
+
+  answer (session, path, value);
+  question = rs_form_session_get_question (session, path);
+  ck_assert_msg (question != NULL, "no question %s", path);
+  return question->constraint_ok;
+}
+
+START_TEST (test_form_rules)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autoptr(RsFormQuestion) birth = NULL;
+  g_autofree char *review = rs_form_session_get_value (session, "/household/admin/review_date");
+  g_autofree char *age = NULL;
+  guint first = 0, second = 0;
+
+  ck_assert_str_eq (review, "2026-11-23");   /* defaults to today */
+  ck_assert (constraint_ok (session, "/household/admin/commune_code", "25450"));
+  ck_assert (!constraint_ok (session, "/household/admin/commune_code", "2545"));
+  ck_assert (constraint_ok (session, "/household/head/phone", "0912345678"));
+  ck_assert (!constraint_ok (session, "/household/head/phone", "912345678"));
+  ck_assert (!constraint_ok (session, "/household/admin/review_date", "2026-11-24"));
+  ck_assert (constraint_ok (session, "/household/admin/review_date", "2026-11-23"));
+  ck_assert (!constraint_ok (session, "/household/screening/signs", "car none"));
+  ck_assert (constraint_ok (session, "/household/screening/signs", "none"));
+
+  ck_assert (rs_form_session_add_repeat (session, "/household/members/member", &first, NULL));
+  ck_assert (rs_form_session_add_repeat (session, "/household/members/member", &second, NULL));
+  ck_assert (!constraint_ok (session, "/household/members/member[1]/birth_date", "2026-11-24"));
+  birth = rs_form_session_get_question (session, "/household/members/member[1]/birth_date");
+  ck_assert (strstr (birth->constraint_message, "Ngày sinh không thể sau ngày rà soát") != NULL);
+  ck_assert (!constraint_ok (session, "/household/members/member[1]/birth_date", "1899-12-31"));
+  ck_assert (constraint_ok (session, "/household/members/member[1]/birth_date", "2010-11-23"));
+  age = rs_form_session_get_value (session, "/household/members/member[1]/age");
+  ck_assert_str_eq (age, "16");
+  answer (session, "/household/members/member[1]/birth_date", "2010-11-24");
+  g_free (age);
+  age = rs_form_session_get_value (session, "/household/members/member[1]/age");
+  ck_assert_str_eq (age, "15");
+  ck_assert (rs_form_session_is_relevant (session, "/household/members/member[1]/malnourished"));
+  ck_assert (rs_form_session_is_relevant (session, "/household/members/member[1]/work_status"));
+  ck_assert (!rs_form_session_is_relevant (session,
+                                           "/household/members/member[1]/training_certificate"));
+
+  ck_assert (constraint_ok (session, "/household/members/member[1]/relation", "head"));
+  ck_assert (!constraint_ok (session, "/household/members/member[2]/relation", "head"));
+  ck_assert (constraint_ok (session, "/household/members/member[2]/relation", "spouse"));
+  ck_assert (!constraint_ok (session, "/household/housing/floor_area", "0"));
+  ck_assert (constraint_ok (session, "/household/housing/floor_area", "35.5"));
+  ck_assert (!constraint_ok (session, "/household/information/devices", "tv none"));
+  ck_assert (!constraint_ok (session, "/household/income/wages", "-1"));
+  ck_assert (constraint_ok (session, "/household/income/agriculture", "-5000000"));
+
+  /* per-capita income: (sum) ÷ members ÷ 12, rounded down */
+  answer (session, "/household/income/wages", "10000001");
+  answer (session, "/household/income/agriculture", "0");
+  answer (session, "/household/income/business", "0");
+  answer (session, "/household/income/pensions_allowances", "0");
+  answer (session, "/household/income/other", "0");
+  g_free (age);
+  age = rs_form_session_get_value (session, "/household/income/per_capita_monthly");
+  ck_assert_str_eq (age, "416666");
+}
+END_TEST
+
 static Suite *
 score_suite (void)
 {
@@ -1099,6 +1172,7 @@ score_suite (void)
   tcase_add_test (tc, test_json_shape);
   tcase_add_test (tc, test_live_session);
   tcase_add_test (tc, test_live_screened_out);
+  tcase_add_test (tc, test_form_rules);
   suite_add_tcase (suite, tc);
 
   tcase_add_loop_test (rules, test_classify_table, 0, G_N_ELEMENTS (classify_cases));
