@@ -245,8 +245,7 @@ rs_score_to_json_node (const RsScore *score,
   json_builder_add_string_value (builder, score->income_method == RS_INCOME_METHOD_DIRECT
                                           ? "direct" : "points");
   json_builder_set_member_name (builder, "per_capita_monthly");
-  if (score->income_known || (score->income_method == RS_INCOME_METHOD_POINTS
-                              && score->per_capita_monthly != G_MININT64))
+  if (score->per_capita_monthly != G_MININT64)
     json_builder_add_int_value (builder, score->per_capita_monthly);
   else
     json_builder_add_null_value (builder);

@@ -105,8 +105,8 @@ typedef struct
   RsClassification  classification;
 
   RsIncomeMethod    income_method;
-  gboolean          income_known;
-  gint64            per_capita_monthly;
+  gboolean          income_known;        /* the income test could be made */
+  gint64            per_capita_monthly;  /* G_MININT64 when not answered */
   gboolean          line_known;
   gint64            line;
   gboolean          middle_known;
@@ -154,7 +154,8 @@ char     *rs_format_vnd              (gint64 amount);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsScore, rs_score_free)
 
 /* Scores instances of the shipped form: recomputes the form's calculations and drops the
- * answers of questions that are not relevant before the rules read anything. */
+ * answers of questions that are not relevant before the rules read anything.  One scorer
+ * serves one thread at a time (it keeps one XPath context); a server uses one per worker. */
 typedef struct _RsScorer RsScorer;
 
 /* @data_dir holds forms/vn_household_review.xml and standards/ (standards and catalogue). */
