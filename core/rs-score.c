@@ -1204,6 +1204,7 @@ typedef struct
   RsScorer *scorer;
   RsScore  *score;
   char     *standard_id;
+  guint     calculator_id;
 } LiveScore;
 
 static const char live_key[] = "rs-score-live";
@@ -1270,17 +1271,22 @@ rs_score_attach_to_session (RsFormSession *session,
                             RsScorer      *scorer,
                             const char    *standard_id)
 {
-  LiveScore *live = g_new0 (LiveScore, 1);
-  guint id;
+  LiveScore *previous;
+  LiveScore *live;
 
   g_return_val_if_fail (RS_IS_FORM_SESSION (session) && scorer != NULL, 0);
+  /* Attaching again (another standard to preview) replaces the previous calculator. */
+  previous = g_object_get_data (G_OBJECT (session), live_key);
+  if (previous != NULL)
+    rs_form_session_remove_calculator (session, previous->calculator_id);
+  live = g_new0 (LiveScore, 1);
   live->scorer = scorer;
   live->standard_id = g_strdup (standard_id);
   /* The session owns the state; the calculator only borrows it. */
   g_object_set_data_full (G_OBJECT (session), live_key, live, live_score_free);
-  id = rs_form_session_add_calculator (session, live_score_run, live, NULL);
+  live->calculator_id = rs_form_session_add_calculator (session, live_score_run, live, NULL);
   live_score_run (session, live);
-  return id;
+  return live->calculator_id;
 }
 
 const RsScore *

@@ -1071,6 +1071,38 @@ START_TEST (test_live_screened_out)
 }
 END_TEST
 
+START_TEST (test_live_reattach_and_old_records)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *standard = NULL;
+  g_autoptr(RsScore) old = NULL;
+  g_autofree char *xml = NULL;
+  RsTestHousehold h;
+  char *start, *end;
+
+  /* previewing another standard replaces the first calculator */
+  rs_score_attach_to_session (session, scorer, NULL);
+  rs_score_attach_to_session (session, scorer, "vn-2027-2030");
+  answer (session, "/household/admin/area", "rural");
+  standard = rs_form_session_get_value (session, "/household/result/standard");
+  ck_assert_str_eq (standard, "vn-2027-2030@1");
+  ck_assert_int_eq (rs_score_session_get_score (session)->status, RS_STANDARD_STATUS_PROVISIONAL);
+
+  /* a record without the information section (an older form version) still scores */
+  rs_test_household_init (&h);
+  xml = rs_test_household_to_xml (&h);
+  start = strstr (xml, "<information>");
+  end = strstr (xml, "</information>") + strlen ("</information>");
+  memmove (start, end, strlen (end) + 1);
+  old = rs_scorer_score_xml (scorer, xml, -1, NULL, &error);
+  ck_assert_msg (old != NULL, "%s", error ? error->message : "");
+  ck_assert (!find_indicator (old, "telecom")->deprived);
+  ck_assert_int_eq (old->classification, RS_CLASSIFICATION_MIDDLE);
+}
+END_TEST
+
 /* ---- the form's own rules (what the enumerator is told) ------------------------------------- */
 
 static gboolean
@@ -1173,6 +1205,7 @@ score_suite (void)
   tcase_add_test (tc, test_live_session);
   tcase_add_test (tc, test_live_screened_out);
   tcase_add_test (tc, test_form_rules);
+  tcase_add_test (tc, test_live_reattach_and_old_records);
   suite_add_tcase (suite, tc);
 
   tcase_add_loop_test (rules, test_classify_table, 0, G_N_ELEMENTS (classify_cases));
