@@ -103,6 +103,7 @@ rs_form_screen_free (RsFormScreen *screen)
     return;
   g_free (screen->path);
   g_free (screen->title);
+  g_free (screen->repeat_instance);
   g_clear_pointer (&screen->questions, g_ptr_array_unref);
   g_free (screen);
 }
@@ -761,23 +762,6 @@ remove_template_markers (xmlNodePtr element)
   xmlUnsetNsProp (element, xmlSearchNsByHref (element->doc, element,
                                               (const xmlChar *) RS_XPATH_JR_NS),
                   (const xmlChar *) "template");
-  /* The copy re-declared jr: for that attribute; the document root declares it already. */
-  if (element->nsDef != NULL && element->nsDef->next == NULL && element->nsDef->prefix != NULL
-      && xmlStrEqual (element->nsDef->href, (const xmlChar *) RS_XPATH_JR_NS)
-      && xmlDocGetRootElement (element->doc) != NULL
-      && xmlSearchNsByHref (element->doc, xmlDocGetRootElement (element->doc),
-                            (const xmlChar *) RS_XPATH_JR_NS) != NULL)
-    {
-      gboolean used = FALSE;
-
-      for (xmlNodePtr n = element; n != NULL && !used; n = n == element ? n->children : n->next)
-        used = n->type == XML_ELEMENT_NODE && n != element && n->ns == element->nsDef;
-      if (!used)
-        {
-          xmlFreeNs (element->nsDef);
-          element->nsDef = NULL;
-        }
-    }
   while (child != NULL)
     {
       xmlNodePtr next = child->next;
@@ -794,6 +778,47 @@ remove_template_markers (xmlNodePtr element)
             remove_template_markers (child);
         }
       child = next;
+    }
+}
+
+static gboolean
+uses_ns (xmlNodePtr node,
+         xmlNsPtr   ns)
+{
+  if (node->ns == ns)
+    return TRUE;
+  for (xmlAttrPtr attr = node->properties; attr != NULL; attr = attr->next)
+    {
+      if (attr->ns == ns)
+        return TRUE;
+    }
+  for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+    {
+      if (child->type == XML_ELEMENT_NODE && uses_ns (child, ns))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The copy re-declares the namespaces its template used (jr: for jr:template); drop those the
+ * instance no longer uses so the record reads cleanly. */
+static void
+drop_unused_ns_defs (xmlNodePtr element)
+{
+  xmlNsPtr *def = &element->nsDef;
+
+  while (*def != NULL)
+    {
+      xmlNsPtr ns = *def;
+
+      if (!uses_ns (element, ns))
+        {
+          *def = ns->next;
+          ns->next = NULL;
+          xmlFreeNs (ns);
+        }
+      else
+        def = &ns->next;
     }
 }
 
@@ -820,6 +845,7 @@ add_instance (RsFormSession *self,
   xmlNodePtr instance = xmlDocCopyNode (repeat->template_xml, self->doc, 1);
 
   remove_template_markers (instance);
+  drop_unused_ns_defs (instance);
   insert_in_order (parent, instance, repeat);
   attach_states (instance, repeat);
   update_relevance (instance);
@@ -2004,28 +2030,27 @@ typedef struct
 
 typedef struct
 {
-  char      *path;
-  char      *title;
-  GArray    *questions;   /* QuestionRef */
-  gboolean   relevant;
+  xmlNodePtr  element;     /* the group, repeat instance or question; its path is the screen's */
+  char       *title;
+  GArray     *questions;   /* QuestionRef */
+  gboolean    relevant;
 } ScreenPlan;
 
 static void
 screen_plan_free (ScreenPlan *plan)
 {
-  g_free (plan->path);
   g_free (plan->title);
   g_array_unref (plan->questions);
   g_free (plan);
 }
 
 static ScreenPlan *
-screen_plan_new (const char *path,
+screen_plan_new (xmlNodePtr  element,
                  const char *title)
 {
   ScreenPlan *plan = g_new0 (ScreenPlan, 1);
 
-  plan->path = g_strdup (path);
+  plan->element = element;
   plan->title = g_strdup (title);
   plan->questions = g_array_new (FALSE, FALSE, sizeof (QuestionRef));
   return plan;
@@ -2065,9 +2090,7 @@ add_question (RsFormSession *self,
 
   if (plan == NULL)
     {
-      g_autofree char *path = element_path (element);
-
-      plan = screen_plan_new (path, NULL);
+      plan = screen_plan_new (element, NULL);
       g_ptr_array_add (walk->screens, plan);
     }
   plan->relevant |= state_of (element)->relevant;
@@ -2143,8 +2166,8 @@ walk_control (RsFormSession *self,
           }
         if (opens_screen)
           {
-            ScreenPlan *screen = screen_plan_new (path, entry->label[0] != '\0' ? entry->label
-                                                                               : NULL);
+            ScreenPlan *screen = screen_plan_new (element, entry->label[0] != '\0'
+                                                           ? entry->label : NULL);
 
             g_ptr_array_add (walk->screens, screen);
             walk->open_screen = screen;
@@ -2182,6 +2205,7 @@ walk_control (RsFormSession *self,
         entry = open_entry (walk, repeat_path, g_strdup (label != NULL ? label : ""), depth,
                             state_of (parent)->relevant);
         entry->is_repeat = TRUE;
+        entry->can_add = control->node->items[RS_ITEM_COUNT] == NULL && !control->no_add_remove;
         for (guint i = 0; i < instances->len; i++)
           {
             xmlNodePtr instance = g_ptr_array_index (instances, i);
@@ -2195,7 +2219,7 @@ walk_control (RsFormSession *self,
                                          depth + 1, state_of (instance)->relevant);
             if (opens_screen)
               {
-                ScreenPlan *screen = screen_plan_new (instance_path, instance_entry->label);
+                ScreenPlan *screen = screen_plan_new (instance, instance_entry->label);
 
                 g_ptr_array_add (walk->screens, screen);
                 walk->open_screen = screen;
@@ -2235,8 +2259,16 @@ render_screen (RsFormSession *self,
 {
   RsFormScreen *screen = g_new0 (RsFormScreen, 1);
 
-  screen->path = g_strdup (plan->path);
+  screen->path = element_path (plan->element);
   screen->title = g_strdup (plan->title);
+  for (xmlNodePtr n = plan->element; n != NULL && state_of (n) != NULL; n = n->parent)
+    {
+      if (state_of (n)->tnode->is_repeat)
+        {
+          screen->repeat_instance = element_path (n);
+          break;
+        }
+    }
   screen->relevant = plan->relevant;
   screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
   for (guint i = 0; i < plan->questions->len; i++)
@@ -2292,6 +2324,37 @@ rs_form_session_get_screen (RsFormSession *self,
   g_ptr_array_unref (walk.screens);
   g_ptr_array_unref (walk.jump);
   return screen;
+}
+
+int
+rs_form_session_find_screen (RsFormSession *self,
+                             const char    *path)
+{
+  xmlNodePtr element;
+  int found = -1;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), -1);
+  element = resolve_path (self, path, NULL);
+  if (element == NULL)
+    return -1;
+  walk_form (self, &walk);
+  for (guint s = 0; found < 0 && s < walk.screens->len; s++)
+    {
+      ScreenPlan *plan = g_ptr_array_index (walk.screens, s);
+
+      for (guint q = 0; q < plan->questions->len; q++)
+        {
+          if (g_array_index (plan->questions, QuestionRef, q).element == element)
+            {
+              found = (int) s;
+              break;
+            }
+        }
+    }
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return found;
 }
 
 GPtrArray *

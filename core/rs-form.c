@@ -1699,6 +1699,13 @@ form_new (void)
   return form;
 }
 
+static void
+quiet_generic_error (void       *context,
+                     const char *message,
+                     ...)
+{
+}
+
 RsForm *
 rs_form_new_from_data (const char  *data,
                        gsize        length,
@@ -1708,6 +1715,8 @@ rs_form_new_from_data (const char  *data,
   xmlParserCtxtPtr parser;
   xmlNodePtr html, head = NULL, body = NULL, model = NULL;
   Loader loader = { 0 };
+  xmlGenericErrorFunc old_error_func;
+  void *old_error_context;
   gboolean ok;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -1720,9 +1729,14 @@ rs_form_new_from_data (const char  *data,
     }
   form = form_new ();
   parser = xmlNewParserCtxt ();
+  /* libxml2 prints some encoding errors itself; the GError below reports them. */
+  old_error_func = xmlGenericError;
+  old_error_context = xmlGenericErrorContext;
+  xmlSetGenericErrorFunc (NULL, quiet_generic_error);
   form->form_doc = xmlCtxtReadMemory (parser, data != NULL ? data : "", (int) length, "form.xml",
                                       NULL, XML_PARSE_NONET | XML_PARSE_NOERROR
                                       | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+  xmlSetGenericErrorFunc (old_error_context, old_error_func);
   if (form->form_doc == NULL)
     {
       xmlErrorPtr xml_error = xmlCtxtGetLastError (parser);
@@ -1916,4 +1930,30 @@ rs_form_get_value_type (RsForm     *form,
   RsFormNode *node = path != NULL ? g_hash_table_lookup (form->nodes, path) : NULL;
 
   return node != NULL ? node->type : RS_FORM_TYPE_STRING;
+}
+
+xmlXPathCompExprPtr
+rs_form_compile_expression (RsForm      *form,
+                            const char  *expression,
+                            const char  *context_path,
+                            GError     **error)
+{
+  Loader loader = { 0 };
+  RsFormNode *context;
+  xmlXPathCompExprPtr comp;
+
+  g_return_val_if_fail (form != NULL && expression != NULL, NULL);
+
+  context = context_path != NULL ? g_hash_table_lookup (form->nodes, context_path) : form->root;
+  if (context == NULL)
+    {
+      g_set_error (error, RS_FORM_ERROR, RS_FORM_ERROR_INVALID,
+                   _("The form has no node “%s” to evaluate an expression at."), context_path);
+      return NULL;
+    }
+  loader.form = form;
+  loader.compile_ctx = rs_xpath_context_new (NULL, NULL);
+  comp = compile_expression (&loader, expression, context, NULL, "expression", NULL, error);
+  xmlXPathFreeContext (loader.compile_ctx);
+  return comp;
 }

@@ -1416,7 +1416,8 @@ rs_xpath_eval (xmlXPathContextPtr   ctx,
 
   g_return_val_if_fail (ctx != NULL && comp != NULL, NULL);
   env = ctx->funcLookupData;
-  ctx->node = node;
+  /* Without a context node, relative paths start at the document. */
+  ctx->node = node != NULL ? node : (xmlNodePtr) ctx->doc;
   ctx->contextSize = 1;
   ctx->proximityPosition = 1;
   if (env != NULL)
