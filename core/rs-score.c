@@ -1,4 +1,4 @@
-/* rs-score.c: scores a household review instance against a poverty standard (classification, reasons, way out).
+/* rs-score.c: scores a household review record against a poverty standard, with reasons and way out.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -874,7 +874,7 @@ score_way_out (RsStandards        *standards,
 
   if (score->classification == RS_CLASSIFICATION_POOR)
     {
-      /* Poor with d deprivations: fixing the cheapest d − (min − 1) leaves min − 1 = near-poor. */
+      /* Poor with d deprivations: fixing the cheapest d − (min − 1) leaves min − 1: near-poor. */
       needed = score->deprivation_count - (std->poor_min_deprivations - 1);
       g_array_sort (options, compare_fix);
       if (options->len > needed)

@@ -1,4 +1,4 @@
-/* rs-score.h: scores a household review instance against a poverty standard (classification, reasons, way out).
+/* rs-score.h: scores a household review record against a poverty standard, with reasons and way out.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
@@ -129,7 +129,7 @@ typedef struct
 
   /* Way out: only for poor and near-poor households. */
   gboolean          has_way_out;
-  GPtrArray        *to_near_poor;      /* char*: indicator ids to fix (poor: the cheapest d − 2) */
+  GPtrArray        *to_near_poor;      /* char*: indicator ids to fix (poor: cheapest d − 2) */
   gboolean          lifts_to_near_poor;
   GPtrArray        *support;           /* RsSupportNeed */
   gint64            way_out_cost_vnd;

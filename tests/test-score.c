@@ -1,4 +1,4 @@
-/* test-score.c: household scoring: every indicator at its boundaries, classification, screening, transitions, way out.
+/* test-score.c: household scoring: indicator boundaries, classification, screening, transitions.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
