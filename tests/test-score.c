@@ -889,6 +889,49 @@ START_TEST (test_wrong_form_and_bad_xml)
 }
 END_TEST
 
+/* Damaged records (cut anywhere, or odd values) give a score or an error, never a crash. */
+START_TEST (test_damaged_records)
+{
+  g_autofree char *path = g_build_filename (rs_test_srcdir (), "tests", "data", "households",
+                                            "poor-rural-4.xml", NULL);
+  g_autofree char *xml = NULL;
+  gsize length;
+  static const char * const odd[][2] = {
+    { "<review_date>2026-11-23</review_date>", "<review_date>23/11/2026</review_date>" },
+    { "<birth_date>1980-03-02</birth_date>", "<birth_date>not a date</birth_date>" },
+    { "<floor_area>40</floor_area>", "<floor_area>-1e309</floor_area>" },
+    { "<agriculture>48000000</agriculture>", "<agriculture>999999999999999999999</agriculture>" },
+    { "<area>rural</area>", "<area>suburban</area>" },
+    { "<members>", "<members><member/><member><member/></member>" },
+  };
+
+  ck_assert (g_file_get_contents (path, &xml, &length, NULL));
+  for (gsize cut = 0; cut < length; cut += 41)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RsScore) score = rs_scorer_score_xml (scorer, xml, cut, NULL, &error);
+
+      ck_assert ((score == NULL) != (error == NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (odd); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) parts = g_strsplit (xml, odd[i][0], 2);
+      g_autofree char *changed = NULL;
+      g_autoptr(RsScore) score = NULL;
+
+      ck_assert (parts[1] != NULL);
+      changed = g_strjoin (odd[i][1], parts[0], parts[1], NULL);
+      score = rs_scorer_score_xml (scorer, changed, -1, NULL, &error);
+      ck_assert ((score == NULL) != (error == NULL));
+      if (i == 0)
+        ck_assert (g_error_matches (error, RS_STANDARD_ERROR, RS_STANDARD_ERROR_NOT_FOUND));
+      if (i == 4)
+        ck_assert_int_eq (score->classification, RS_CLASSIFICATION_UNKNOWN);
+    }
+}
+END_TEST
+
 START_TEST (test_json_shape)
 {
   g_autoptr(RsScore) score = score_edits (E ("income=1250000", THREE_DEPRIVED,
@@ -1202,6 +1245,7 @@ score_suite (void)
   tcase_add_test (tc, test_golden_households);
   tcase_add_test (tc, test_wrong_form_and_bad_xml);
   tcase_add_test (tc, test_json_shape);
+  tcase_add_test (tc, test_damaged_records);
   tcase_add_test (tc, test_live_session);
   tcase_add_test (tc, test_live_screened_out);
   tcase_add_test (tc, test_form_rules);
