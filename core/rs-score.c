@@ -623,12 +623,13 @@ eval_error (GError     **error,
   return FALSE;
 }
 
+/* A stored choice or date, without the blanks an edited record may carry around it. */
 static char *
 eval_string (xmlXPathContextPtr  ctx,
              const RsRule       *rule,
              xmlNodePtr          root)
 {
-  return rs_xpath_eval_string (ctx, rule->comp, root, NULL);
+  return g_strstrip (rs_xpath_eval_string (ctx, rule->comp, root, NULL));
 }
 
 static gboolean
