@@ -178,12 +178,18 @@ main (void)
       for (guint i = 0; i < 5; i++)
         {
           g_autoptr(GPtrArray) screens = rs_form_session_get_screens (session);
+
+          if (screens->len < n)
+            g_error ("too few screens");
         }
       screens_ms = (cpu_time () - start) / 1000.0 / 5;
       start = cpu_time ();
       for (guint i = 0; i < 20; i++)
         {
           g_autoptr(RsFormScreen) screen = rs_form_session_get_screen (session, 40);
+
+          if (screen == NULL)
+            g_error ("no screen 40");
         }
       screen_ms = (cpu_time () - start) / 1000.0 / 20;
       printf ("%-10u %10.2f ms %14.1f µs %14.1f µs %9.2f ms %8.2f ms\n", n, fill_ms, repeat_us,

@@ -359,6 +359,28 @@ START_TEST (test_serialize_excludes_irrelevant)
 }
 END_TEST
 
+START_TEST (test_group_relevance)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autofree char *xml = NULL;
+  g_autoptr(RsFormQuestion) commune = NULL;
+
+  answer (session, "/hh/contact/village", "Thôn 3");
+  ck_assert (rs_form_session_is_relevant (session, "/hh/contact/commune"));
+  answer (session, "/hh/a", "9");
+  ck_assert (!rs_form_session_is_relevant (session, "/hh/contact"));
+  commune = rs_form_session_get_question (session, "/hh/contact/commune");
+  ck_assert (!commune->relevant);
+  xml = rs_form_session_serialize (session, NULL);
+  ck_assert (!contains (xml, "<contact"));
+  ck_assert (!contains (xml, "Thôn 3"));
+  answer (session, "/hh/a", "1");
+  ck_assert (rs_form_session_is_relevant (session, "/hh/contact/village"));
+  assert_value (session, "/hh/contact/village", "Thôn 3");
+}
+END_TEST
+
 START_TEST (test_round_trip)
 {
   g_autoptr(RsForm) form = load_mini_form ();
@@ -586,6 +608,7 @@ session_suite (void)
   tcase_add_test (tc, test_calculate_chain);
   tcase_add_test (tc, test_calculator_drives_relevance);
   tcase_add_test (tc, test_serialize_excludes_irrelevant);
+  tcase_add_test (tc, test_group_relevance);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_instance_of_other_form_refused);
   tcase_add_test (tc, test_language_switch_and_outputs);
