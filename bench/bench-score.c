@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "rs-score.h"
@@ -93,6 +94,7 @@ main (int    argc,
   g_autofree char *one = NULL;
   guint counts[6] = { 0 };
   gint64 start, elapsed = 0, generation = 0;
+  gsize json_bytes = 0;
   guint single_runs = argc > 3 ? (guint) atoi (argv[3]) : 20000;
 
   start = cpu_time ();
@@ -141,8 +143,9 @@ main (int    argc,
       counts[score->classification]++;
     }
   printf ("batch of %u generated households: %.2f s, %.0f households/s "
-          "(poor %u, near-poor %u, middle %u, not poor %u)\n",
-          batch, elapsed / 1e6, batch / (elapsed / 1e6), counts[RS_CLASSIFICATION_POOR],
+          "(generating them took %.2f s more; poor %u, near-poor %u, middle %u, not poor %u)\n",
+          batch, elapsed / 1e6, batch / (elapsed / 1e6), generation / 1e6,
+          counts[RS_CLASSIFICATION_POOR],
           counts[RS_CLASSIFICATION_NEAR_POOR], counts[RS_CLASSIFICATION_MIDDLE],
           counts[RS_CLASSIFICATION_NOT_POOR]);
 
@@ -164,10 +167,12 @@ main (int    argc,
           g_autofree char *name = g_strdup_printf ("%s/h%06u.xml", dir, i);
           g_autoptr(RsScore) score = rs_scorer_score_file (scorer, name, NULL, NULL);
           g_autofree char *json = score != NULL ? rs_score_to_json (score, RS_LANG_VI) : NULL;
+
+          json_bytes += json != NULL ? strlen (json) : 0;
         }
       elapsed = cpu_time () - start;
-      printf ("batch of %u files (read, score, JSON): %.0f households/s\n", files,
-              files / (elapsed / 1e6));
+      printf ("batch of %u files (read, score, JSON): %.0f households/s, %zu bytes of JSON\n",
+              files, files / (elapsed / 1e6), json_bytes);
       for (guint i = 0; i < files; i++)
         {
           g_autofree char *name = g_strdup_printf ("%s/h%06u.xml", dir, i);
