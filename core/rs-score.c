@@ -591,16 +591,22 @@ drop_irrelevant (RsScorer      *self,
 
       if (child->type != XML_ELEMENT_NODE || !has_answer (child))
         continue;
-      for (xmlNodePtr other = copy->children; other != NULL && !repeated; other = other->next)
-        repeated = other != child && other->type == XML_ELEMENT_NODE
-                   && xmlStrEqual (other->name, child->name);
+      /* repeat instances are siblings of the same name */
       for (xmlNodePtr prev = child->prev; prev != NULL; prev = prev->prev)
         if (prev->type == XML_ELEMENT_NODE && xmlStrEqual (prev->name, child->name))
           index++;
+      repeated = index > 1;
+      for (xmlNodePtr next = child->next; next != NULL && !repeated; next = next->next)
+        repeated = next->type == XML_ELEMENT_NODE && xmlStrEqual (next->name, child->name);
       g_string_append_c (path, '/');
       g_string_append (path, (const char *) child->name);
       if (repeated)
-        g_string_append_printf (path, "[%u]", index);
+        {
+          char digits[16];
+
+          g_snprintf (digits, sizeof digits, "[%u]", index);
+          g_string_append (path, digits);
+        }
       g_string_append_c (plain, '/');
       g_string_append (plain, (const char *) child->name);
       if (g_hash_table_contains (self->relevance_paths, plain->str)
