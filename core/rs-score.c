@@ -67,6 +67,29 @@ rs_transition_to_string (RsTransition transition)
   return names[transition];
 }
 
+const char *
+rs_transition_get_label (RsTransition transition,
+                         RsLang       lang)
+{
+  static const char * const labels[][2] = {
+    { "Chưa xác định", "Not known yet" },
+    { "Không thay đổi diện", "No change of list" },
+    { "Hộ nghèo phát sinh mới", "New poor household" },
+    { "Hộ cận nghèo phát sinh mới", "New near-poor household" },
+    { "Vẫn là hộ nghèo", "Still poor" },
+    { "Trở thành hộ cận nghèo", "Poor to near-poor" },
+    { "Thoát nghèo", "Escaped poverty" },
+    { "Từ cận nghèo thành hộ nghèo", "Near-poor to poor" },
+    { "Vẫn là hộ cận nghèo", "Still near-poor" },
+    { "Vượt chuẩn cận nghèo", "Escaped near-poverty" },
+    { "Tái nghèo", "Fell back into poverty" },
+    { "Tái cận nghèo", "Fell back into near-poverty" },
+  };
+
+  g_return_val_if_fail (transition <= RS_TRANSITION_RE_NEAR_POOR, NULL);
+  return labels[transition][lang];
+}
+
 RsClassification
 rs_score_classify (gboolean screened_out,
                    gboolean income_known,
@@ -427,19 +450,23 @@ rs_score_to_text (const RsScore *score,
                             score->merit ? _(" person of merit") : "");
   if (rs_transition_to_string (score->transition) != NULL)
     g_string_append_printf (out, "%s %s\n", _("Change since last year:"),
-                            rs_transition_to_string (score->transition));
+                            rs_transition_get_label (score->transition, lang));
   if (score->has_way_out)
     {
       g_autofree char *cost = rs_format_vnd (score->way_out_cost_vnd);
 
       if (score->to_near_poor->len > 0)
         {
-          g_autofree char *ids = NULL;
+          g_string_append (out, _("To become near-poor, fix:"));
+          for (guint i = 0; i < score->to_near_poor->len; i++)
+            for (guint k = 0; k < score->indicators->len; k++)
+              {
+                const RsIndicatorResult *r = g_ptr_array_index (score->indicators, k);
 
-          g_ptr_array_add (score->to_near_poor, NULL);
-          ids = g_strjoinv (", ", (char **) score->to_near_poor->pdata);
-          g_ptr_array_remove_index (score->to_near_poor, score->to_near_poor->len - 1);
-          g_string_append_printf (out, "%s %s\n", _("To become near-poor, fix:"), ids);
+                if (g_str_equal (r->id, g_ptr_array_index (score->to_near_poor, i)))
+                  g_string_append_printf (out, "%s %s", i > 0 ? ";" : "", r->name[lang]);
+              }
+          g_string_append_c (out, '\n');
         }
       for (guint i = 0; i < score->support->len; i++)
         {

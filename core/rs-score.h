@@ -57,6 +57,9 @@ const char       *rs_classification_get_label (RsClassification classification,
                                                RsLang           lang);
 /* "new_poor", …; NULL for RS_TRANSITION_UNKNOWN. */
 const char       *rs_transition_to_string     (RsTransition transition);
+/* "Tái nghèo" / "Fell back into poverty", for people. */
+const char       *rs_transition_get_label     (RsTransition transition,
+                                               RsLang       lang);
 
 /* The classification rule of both standards (pure): screened out first; then income at or
  * below the line with at least @poor_min_deprivations → poor, below the line → near-poor,

@@ -543,8 +543,12 @@ static const struct
 
 START_TEST (test_transition_table)
 {
-  ck_assert_int_eq (rs_score_transition (transition_cases[_i].previous, transition_cases[_i].now),
-                    transition_cases[_i].expected);
+  RsTransition transition = rs_score_transition (transition_cases[_i].previous,
+                                                 transition_cases[_i].now);
+
+  ck_assert_int_eq (transition, transition_cases[_i].expected);
+  ck_assert (*rs_transition_get_label (transition, RS_LANG_VI) != '\0');
+  ck_assert (*rs_transition_get_label (transition, RS_LANG_EN) != '\0');
 }
 END_TEST
 
