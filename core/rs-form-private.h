@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 /* Repeat instances a jr:count may ask for, and a session may hold in all. */
 #define RS_FORM_MAX_COUNT 1000
-#define RS_FORM_MAX_REPEAT_INSTANCES 20000
+#define RS_FORM_MAX_REPEAT_INSTANCES 5000
 
 typedef enum
 {

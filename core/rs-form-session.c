@@ -103,6 +103,7 @@ rs_form_screen_free (RsFormScreen *screen)
     return;
   g_free (screen->path);
   g_free (screen->title);
+  g_free (screen->repeat_instance);
   g_clear_pointer (&screen->questions, g_ptr_array_unref);
   g_free (screen);
 }
@@ -761,23 +762,6 @@ remove_template_markers (xmlNodePtr element)
   xmlUnsetNsProp (element, xmlSearchNsByHref (element->doc, element,
                                               (const xmlChar *) RS_XPATH_JR_NS),
                   (const xmlChar *) "template");
-  /* The copy re-declared jr: for that attribute; the document root declares it already. */
-  if (element->nsDef != NULL && element->nsDef->next == NULL && element->nsDef->prefix != NULL
-      && xmlStrEqual (element->nsDef->href, (const xmlChar *) RS_XPATH_JR_NS)
-      && xmlDocGetRootElement (element->doc) != NULL
-      && xmlSearchNsByHref (element->doc, xmlDocGetRootElement (element->doc),
-                            (const xmlChar *) RS_XPATH_JR_NS) != NULL)
-    {
-      gboolean used = FALSE;
-
-      for (xmlNodePtr n = element; n != NULL && !used; n = n == element ? n->children : n->next)
-        used = n->type == XML_ELEMENT_NODE && n != element && n->ns == element->nsDef;
-      if (!used)
-        {
-          xmlFreeNs (element->nsDef);
-          element->nsDef = NULL;
-        }
-    }
   while (child != NULL)
     {
       xmlNodePtr next = child->next;
@@ -794,6 +778,47 @@ remove_template_markers (xmlNodePtr element)
             remove_template_markers (child);
         }
       child = next;
+    }
+}
+
+static gboolean
+uses_ns (xmlNodePtr node,
+         xmlNsPtr   ns)
+{
+  if (node->ns == ns)
+    return TRUE;
+  for (xmlAttrPtr attr = node->properties; attr != NULL; attr = attr->next)
+    {
+      if (attr->ns == ns)
+        return TRUE;
+    }
+  for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+    {
+      if (child->type == XML_ELEMENT_NODE && uses_ns (child, ns))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The copy re-declares the namespaces its template used (jr: for jr:template); drop those the
+ * instance no longer uses so the record reads cleanly. */
+static void
+drop_unused_ns_defs (xmlNodePtr element)
+{
+  xmlNsPtr *def = &element->nsDef;
+
+  while (*def != NULL)
+    {
+      xmlNsPtr ns = *def;
+
+      if (!uses_ns (element, ns))
+        {
+          *def = ns->next;
+          ns->next = NULL;
+          xmlFreeNs (ns);
+        }
+      else
+        def = &ns->next;
     }
 }
 
@@ -820,6 +845,7 @@ add_instance (RsFormSession *self,
   xmlNodePtr instance = xmlDocCopyNode (repeat->template_xml, self->doc, 1);
 
   remove_template_markers (instance);
+  drop_unused_ns_defs (instance);
   insert_in_order (parent, instance, repeat);
   attach_states (instance, repeat);
   update_relevance (instance);
@@ -1994,11 +2020,47 @@ rs_form_session_get_question (RsFormSession *self,
   return make_question (self, state->tnode->control, element);
 }
 
+/* A screen before its questions are rendered: rendering labels and choices is the costly part,
+ * so the app can ask for one screen at a time. */
 typedef struct
 {
-  GPtrArray    *screens;
-  GPtrArray    *jump;
-  RsFormScreen *open_screen;   /* field-list being filled, or NULL */
+  RsFormControl *control;
+  xmlNodePtr     element;
+} QuestionRef;
+
+typedef struct
+{
+  xmlNodePtr  element;     /* the group, repeat instance or question; its path is the screen's */
+  char       *title;
+  GArray     *questions;   /* QuestionRef */
+  gboolean    relevant;
+} ScreenPlan;
+
+static void
+screen_plan_free (ScreenPlan *plan)
+{
+  g_free (plan->title);
+  g_array_unref (plan->questions);
+  g_free (plan);
+}
+
+static ScreenPlan *
+screen_plan_new (xmlNodePtr  element,
+                 const char *title)
+{
+  ScreenPlan *plan = g_new0 (ScreenPlan, 1);
+
+  plan->element = element;
+  plan->title = g_strdup (title);
+  plan->questions = g_array_new (FALSE, FALSE, sizeof (QuestionRef));
+  return plan;
+}
+
+typedef struct
+{
+  GPtrArray  *screens;       /* ScreenPlan* */
+  GPtrArray  *jump;
+  ScreenPlan *open_screen;   /* field-list being filled, or NULL */
 } Walk;
 
 static xmlNodePtr
@@ -2023,23 +2085,16 @@ add_question (RsFormSession *self,
               xmlNodePtr     element,
               Walk          *walk)
 {
-  RsFormQuestion *question = make_question (self, control, element);
+  QuestionRef ref = { control, element };
+  ScreenPlan *plan = walk->open_screen;
 
-  if (walk->open_screen != NULL)
+  if (plan == NULL)
     {
-      walk->open_screen->relevant |= question->relevant;
-      g_ptr_array_add (walk->open_screen->questions, question);
+      plan = screen_plan_new (element, NULL);
+      g_ptr_array_add (walk->screens, plan);
     }
-  else
-    {
-      RsFormScreen *screen = g_new0 (RsFormScreen, 1);
-
-      screen->path = g_strdup (question->path);
-      screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
-      screen->relevant = question->relevant;
-      g_ptr_array_add (screen->questions, question);
-      g_ptr_array_add (walk->screens, screen);
-    }
+  plan->relevant |= state_of (element)->relevant;
+  g_array_append_val (plan->questions, ref);
 }
 
 static void
@@ -2111,12 +2166,9 @@ walk_control (RsFormSession *self,
           }
         if (opens_screen)
           {
-            RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+            ScreenPlan *screen = screen_plan_new (element, entry->label[0] != '\0'
+                                                           ? entry->label : NULL);
 
-            screen->path = g_strdup (path);
-            screen->title = g_strdup (entry->label[0] != '\0' ? entry->label : NULL);
-            screen->questions =
-              g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
             g_ptr_array_add (walk->screens, screen);
             walk->open_screen = screen;
             walk_children (self, control, element, walk, child_depth);
@@ -2153,6 +2205,7 @@ walk_control (RsFormSession *self,
         entry = open_entry (walk, repeat_path, g_strdup (label != NULL ? label : ""), depth,
                             state_of (parent)->relevant);
         entry->is_repeat = TRUE;
+        entry->can_add = control->node->items[RS_ITEM_COUNT] == NULL && !control->no_add_remove;
         for (guint i = 0; i < instances->len; i++)
           {
             xmlNodePtr instance = g_ptr_array_index (instances, i);
@@ -2166,12 +2219,8 @@ walk_control (RsFormSession *self,
                                          depth + 1, state_of (instance)->relevant);
             if (opens_screen)
               {
-                RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+                ScreenPlan *screen = screen_plan_new (instance, instance_entry->label);
 
-                screen->path = g_strdup (instance_path);
-                screen->title = g_strdup (instance_entry->label);
-                screen->questions =
-                  g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
                 g_ptr_array_add (walk->screens, screen);
                 walk->open_screen = screen;
               }
@@ -2198,21 +2247,114 @@ static void
 walk_form (RsFormSession *self,
            Walk          *walk)
 {
-  walk->screens = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_screen_free);
+  walk->screens = g_ptr_array_new_with_free_func ((GDestroyNotify) screen_plan_free);
   walk->jump = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_jump_entry_free);
   walk->open_screen = NULL;
   walk_children (self, self->form->body, xmlDocGetRootElement (self->doc), walk, 0);
 }
 
+static RsFormScreen *
+render_screen (RsFormSession *self,
+               ScreenPlan    *plan)
+{
+  RsFormScreen *screen = g_new0 (RsFormScreen, 1);
+
+  screen->path = element_path (plan->element);
+  screen->title = g_strdup (plan->title);
+  for (xmlNodePtr n = plan->element; n != NULL && state_of (n) != NULL; n = n->parent)
+    {
+      if (state_of (n)->tnode->is_repeat)
+        {
+          screen->repeat_instance = element_path (n);
+          break;
+        }
+    }
+  screen->relevant = plan->relevant;
+  screen->questions = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_form_question_free);
+  for (guint i = 0; i < plan->questions->len; i++)
+    {
+      QuestionRef *ref = &g_array_index (plan->questions, QuestionRef, i);
+
+      g_ptr_array_add (screen->questions, make_question (self, ref->control, ref->element));
+    }
+  return screen;
+}
+
 GPtrArray *
 rs_form_session_get_screens (RsFormSession *self)
 {
+  GPtrArray *screens;
   Walk walk;
 
   g_return_val_if_fail (RS_IS_FORM_SESSION (self), NULL);
   walk_form (self, &walk);
+  screens = g_ptr_array_new_full (walk.screens->len, (GDestroyNotify) rs_form_screen_free);
+  for (guint i = 0; i < walk.screens->len; i++)
+    g_ptr_array_add (screens, render_screen (self, g_ptr_array_index (walk.screens, i)));
+  g_ptr_array_unref (walk.screens);
   g_ptr_array_unref (walk.jump);
-  return walk.screens;
+  return screens;
+}
+
+guint
+rs_form_session_get_n_screens (RsFormSession *self)
+{
+  guint n;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), 0);
+  walk_form (self, &walk);
+  n = walk.screens->len;
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return n;
+}
+
+RsFormScreen *
+rs_form_session_get_screen (RsFormSession *self,
+                            guint          index)
+{
+  RsFormScreen *screen = NULL;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), NULL);
+  walk_form (self, &walk);
+  if (index < walk.screens->len)
+    screen = render_screen (self, g_ptr_array_index (walk.screens, index));
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return screen;
+}
+
+int
+rs_form_session_find_screen (RsFormSession *self,
+                             const char    *path)
+{
+  xmlNodePtr element;
+  int found = -1;
+  Walk walk;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), -1);
+  element = resolve_path (self, path, NULL);
+  if (element == NULL)
+    return -1;
+  walk_form (self, &walk);
+  for (guint s = 0; found < 0 && s < walk.screens->len; s++)
+    {
+      ScreenPlan *plan = g_ptr_array_index (walk.screens, s);
+
+      for (guint q = 0; q < plan->questions->len; q++)
+        {
+          if (g_array_index (plan->questions, QuestionRef, q).element == element)
+            {
+              found = (int) s;
+              break;
+            }
+        }
+    }
+  g_ptr_array_unref (walk.screens);
+  g_ptr_array_unref (walk.jump);
+  return found;
 }
 
 GPtrArray *
@@ -2236,29 +2378,27 @@ rs_form_session_validate (RsFormSession *self)
   walk_form (self, &walk);
   for (guint s = 0; s < walk.screens->len; s++)
     {
-      RsFormScreen *screen = g_ptr_array_index (walk.screens, s);
+      ScreenPlan *plan = g_ptr_array_index (walk.screens, s);
 
-      for (guint q = 0; q < screen->questions->len; q++)
+      for (guint q = 0; q < plan->questions->len; q++)
         {
-          RsFormQuestion *question = g_ptr_array_index (screen->questions, q);
+          QuestionRef *ref = &g_array_index (plan->questions, QuestionRef, q);
+          NodeState *state = state_of (ref->element);
+          gboolean empty = element_is_empty (ref->element);
           RsFormProblem *problem;
 
-          if (!question->relevant)
+          if (!state->relevant || !((state->required && empty) || !state->constraint_ok))
             continue;
-          if (question->required && question->value[0] == '\0')
-            {
-              problem = g_new0 (RsFormProblem, 1);
-              problem->path = g_strdup (question->path);
-              problem->message = g_strdup (question->required_message);
-              g_ptr_array_add (problems, problem);
-            }
-          else if (!question->constraint_ok)
-            {
-              problem = g_new0 (RsFormProblem, 1);
-              problem->path = g_strdup (question->path);
-              problem->message = g_strdup (question->constraint_message);
-              g_ptr_array_add (problems, problem);
-            }
+          {
+            g_autoptr(RsFormQuestion) question = make_question (self, ref->control,
+                                                               ref->element);
+
+            problem = g_new0 (RsFormProblem, 1);
+            problem->path = g_strdup (question->path);
+            problem->message = g_strdup (state->required && empty ? question->required_message
+                                                                  : question->constraint_message);
+            g_ptr_array_add (problems, problem);
+          }
         }
     }
   g_ptr_array_unref (walk.screens);

@@ -61,6 +61,8 @@ typedef struct
   char      *title;       /* the group's label, or NULL for a lone question */
   GPtrArray *questions;   /* RsFormQuestion* */
   gboolean   relevant;    /* some question on it is relevant */
+  char      *repeat_instance;  /* the innermost repeat instance it is in (/hh/member[2]), or
+                                * NULL: the instance rs_form_session_remove_repeat() removes */
 } RsFormScreen;
 
 void rs_form_screen_free (RsFormScreen *screen);
@@ -75,6 +77,7 @@ typedef struct
   guint     first_screen;   /* index into rs_form_session_get_screens() */
   guint     n_screens;
   gboolean  is_repeat;      /* the repeat as a whole (its instances follow, one deeper) */
+  gboolean  can_add;        /* is_repeat and the user adds and removes its instances */
   gboolean  relevant;
 } RsFormJumpEntry;
 
@@ -153,11 +156,19 @@ gboolean           rs_form_session_ensure_path        (RsFormSession  *self,
 RsFormQuestion    *rs_form_session_get_question       (RsFormSession  *self,
                                                        const char     *path);
 GPtrArray         *rs_form_session_get_screens        (RsFormSession  *self);
+/* Cheaper than rendering every screen: the count, and one screen (NULL past the end). */
+guint              rs_form_session_get_n_screens      (RsFormSession  *self);
+/* The index of the screen showing the question at @path (e.g. a validation problem's), or -1. */
+int                rs_form_session_find_screen        (RsFormSession  *self,
+                                                       const char     *path);
+RsFormScreen      *rs_form_session_get_screen         (RsFormSession  *self,
+                                                       guint           index);
 GPtrArray         *rs_form_session_get_jump_index     (RsFormSession  *self);
 /* Every required-but-empty and constraint-breaking relevant answer, in form order. */
 GPtrArray         *rs_form_session_validate           (RsFormSession  *self);
 
-/* Calculators (see RsFormCalculator); returns an id for rs_form_session_remove_calculator(). */
+/* Calculators (see RsFormCalculator); the new one runs once at once, then after every
+ * recomputation.  Returns an id for rs_form_session_remove_calculator(). */
 guint              rs_form_session_add_calculator     (RsFormSession  *self,
                                                        RsFormCalculator func,
                                                        gpointer        user_data,

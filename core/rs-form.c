@@ -608,6 +608,15 @@ repeat_paths_of (RsFormNode *node)
   return paths;
 }
 
+static gboolean
+is_date_path (const char *path,
+              gpointer    user_data)
+{
+  RsFormNode *node = g_hash_table_lookup (((RsForm *) user_data)->nodes, path);
+
+  return node != NULL && (node->type == RS_FORM_TYPE_DATE || node->type == RS_FORM_TYPE_DATE_TIME);
+}
+
 /* Analyses and compiles @source evaluated at @context.  @what names the attribute in errors. */
 static xmlXPathCompExprPtr
 compile_expression (Loader      *loader,
@@ -631,8 +640,8 @@ compile_expression (Loader      *loader,
       return NULL;
     }
   repeats = repeat_paths_of (context);
-  analysis = rs_xpath_analyse (source, context->path, (const char * const *) repeats->pdata,
-                               &local_error);
+  analysis = rs_xpath_analyse_full (source, context->path, (const char * const *) repeats->pdata,
+                                    is_date_path, loader->form, &local_error);
   if (analysis == NULL)
     {
       fail (error, RS_FORM_ERROR_INVALID, element,
@@ -790,6 +799,38 @@ parse_preload (RsFormNode *node,
   node->preload_params = g_strdup (params);
 }
 
+/* First pass over the binds: types, which expressions need before they are compiled (dates
+ * compare as day counts). */
+static gboolean
+parse_bind_type (Loader      *loader,
+                 xmlNodePtr   bind,
+                 GError     **error)
+{
+  RsForm *form = loader->form;
+  g_autofree char *nodeset = get_attr (bind, "nodeset");
+  g_autofree char *type = get_attr (bind, "type");
+  RsFormNode *node;
+
+  if (nodeset == NULL)
+    nodeset = get_attr (bind, "ref");
+  if (nodeset == NULL)
+    return fail (error, RS_FORM_ERROR_INVALID, bind,
+                 _("a <bind> has no nodeset. Every bind must name the question it belongs to."));
+  node = resolve_ref (form, nodeset, NULL);
+  if (node == NULL && nodeset[0] != '/' && nodeset[0] != '.')
+    node = find_by_suffix (form, nodeset);
+  if (node == NULL)
+    return fail (error, RS_FORM_ERROR_INVALID, bind,
+                 _("the bind for “%s” points outside the form's instance. Correct the nodeset "
+                   "or add the node to the instance."), nodeset);
+  if (type != NULL && !parse_type (type, &node->type))
+    return fail (error, RS_FORM_ERROR_UNSUPPORTED, bind,
+                 _("the question type “%s” of “%s” is not supported by rasoat."), type,
+                 node->path);
+  node->has_bind = TRUE;
+  return TRUE;
+}
+
 static gboolean
 parse_bind (Loader      *loader,
             xmlNodePtr   bind,
@@ -797,7 +838,6 @@ parse_bind (Loader      *loader,
 {
   RsForm *form = loader->form;
   g_autofree char *nodeset = get_attr (bind, "nodeset");
-  g_autofree char *type = get_attr (bind, "type");
   g_autofree char *preload = get_ns_attr (bind, "preload", RS_XPATH_JR_NS);
   RsFormNode *node;
   static const struct
@@ -824,12 +864,6 @@ parse_bind (Loader      *loader,
     return fail (error, RS_FORM_ERROR_INVALID, bind,
                  _("the bind for “%s” points outside the form's instance. Correct the nodeset "
                    "or add the node to the instance."), nodeset);
-  node->has_bind = TRUE;
-  if (type != NULL && !parse_type (type, &node->type))
-    return fail (error, RS_FORM_ERROR_UNSUPPORTED, bind,
-                 _("the question type “%s” of “%s” is not supported by rasoat."), type,
-                 node->path);
-
   for (guint i = 0; i < G_N_ELEMENTS (expressions); i++)
     {
       g_autofree char *source = get_attr (bind, expressions[i].attr);
@@ -1113,10 +1147,14 @@ parse_group (Loader         *loader,
   if (ref != NULL)
     {
       control->node = resolve_ref (form, ref, control_context (parent, form));
+      if (control->node == NULL && is_repeat)
+        return fail (error, RS_FORM_ERROR_INVALID, element,
+                     _("the repeat “%s” points outside the form's instance. Correct its nodeset "
+                       "or add the node to the instance."), ref);
       if (control->node == NULL)
         return fail (error, RS_FORM_ERROR_INVALID, element,
-                     _("the %s “%s” points outside the form's instance. Correct its ref or add "
-                       "the node to the instance."), is_repeat ? "repeat" : "group", ref);
+                     _("the group “%s” points outside the form's instance. Correct its ref or "
+                       "add the node to the instance."), ref);
       if (control->node == form->root)
         control->node = NULL;
     }
@@ -1602,7 +1640,13 @@ load_model (Loader      *loader,
         }
     }
 
-  /* The body first: it says which nodes repeat, which the binds' expressions depend on. */
+  for (xmlNodePtr child = model->children; child != NULL; child = child->next)
+    {
+      if (is_element (child, "bind") && !parse_bind_type (loader, child, error))
+        return FALSE;
+    }
+
+  /* The body next: it says which nodes repeat, which the binds' expressions depend on. */
   form->body = control_new (RS_FORM_CONTROL_GROUP, NULL, body);
   if (body != NULL && !parse_controls (loader, body, form->body, error))
     return FALSE;
@@ -1655,6 +1699,13 @@ form_new (void)
   return form;
 }
 
+static void
+quiet_generic_error (void       *context,
+                     const char *message,
+                     ...)
+{
+}
+
 RsForm *
 rs_form_new_from_data (const char  *data,
                        gsize        length,
@@ -1664,6 +1715,8 @@ rs_form_new_from_data (const char  *data,
   xmlParserCtxtPtr parser;
   xmlNodePtr html, head = NULL, body = NULL, model = NULL;
   Loader loader = { 0 };
+  xmlGenericErrorFunc old_error_func;
+  void *old_error_context;
   gboolean ok;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -1676,9 +1729,14 @@ rs_form_new_from_data (const char  *data,
     }
   form = form_new ();
   parser = xmlNewParserCtxt ();
+  /* libxml2 prints some encoding errors itself; the GError below reports them. */
+  old_error_func = xmlGenericError;
+  old_error_context = xmlGenericErrorContext;
+  xmlSetGenericErrorFunc (NULL, quiet_generic_error);
   form->form_doc = xmlCtxtReadMemory (parser, data != NULL ? data : "", (int) length, "form.xml",
                                       NULL, XML_PARSE_NONET | XML_PARSE_NOERROR
                                       | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+  xmlSetGenericErrorFunc (old_error_context, old_error_func);
   if (form->form_doc == NULL)
     {
       xmlErrorPtr xml_error = xmlCtxtGetLastError (parser);
@@ -1872,4 +1930,30 @@ rs_form_get_value_type (RsForm     *form,
   RsFormNode *node = path != NULL ? g_hash_table_lookup (form->nodes, path) : NULL;
 
   return node != NULL ? node->type : RS_FORM_TYPE_STRING;
+}
+
+xmlXPathCompExprPtr
+rs_form_compile_expression (RsForm      *form,
+                            const char  *expression,
+                            const char  *context_path,
+                            GError     **error)
+{
+  Loader loader = { 0 };
+  RsFormNode *context;
+  xmlXPathCompExprPtr comp;
+
+  g_return_val_if_fail (form != NULL && expression != NULL, NULL);
+
+  context = context_path != NULL ? g_hash_table_lookup (form->nodes, context_path) : form->root;
+  if (context == NULL)
+    {
+      g_set_error (error, RS_FORM_ERROR, RS_FORM_ERROR_INVALID,
+                   _("The form has no node “%s” to evaluate an expression at."), context_path);
+      return NULL;
+    }
+  loader.form = form;
+  loader.compile_ctx = rs_xpath_context_new (NULL, NULL);
+  comp = compile_expression (&loader, expression, context, NULL, "expression", NULL, error);
+  xmlXPathFreeContext (loader.compile_ctx);
+  return comp;
 }

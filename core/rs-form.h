@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/xpath.h>
 
 G_BEGIN_DECLS
 
@@ -44,7 +45,9 @@ typedef enum
   RS_FORM_CONTROL_REPEAT,
 } RsFormControlType;
 
-/* Reference-counted; thread-safe to share once loaded (nothing in it changes). */
+/* Reference-counted and unchanged after loading.  libxml2 caches function lookups inside
+ * compiled expressions on first use, so sessions of one form should evaluate from one thread at
+ * a time (or each thread loads its own RsForm). */
 typedef struct _RsForm RsForm;
 
 RsForm             *rs_form_new_from_file        (const char  *path,
@@ -80,6 +83,17 @@ gboolean            rs_form_has_node             (RsForm      *form,
 RsFormValueType     rs_form_get_value_type       (RsForm      *form,
                                                   const char  *path);
 const char         *rs_form_value_type_to_string (RsFormValueType type);
+
+/* Compiles an expression written against this form's instance, with the rules bind
+ * expressions get: dates compare and subtract as day counts, references below a repeat are
+ * anchored to the repeat instance of @context_path ("/household/members/member/age"; NULL for
+ * the root), and only functions rasoat supports are accepted.  Evaluate it with
+ * rs_xpath_eval*() on a session's context (rs_form_session_get_xpath_context()); free it with
+ * xmlXPathFreeCompExpr(). */
+xmlXPathCompExprPtr rs_form_compile_expression   (RsForm      *form,
+                                                  const char  *expression,
+                                                  const char  *context_path,
+                                                  GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsForm, rs_form_unref)
 

@@ -151,5 +151,9 @@ gboolean           _rs_standards_compile_rule   (RsStandards *self,
                                                  RsRule      *rule,
                                                  GError     **error);
 void               _rs_rule_clear               (RsRule *rule);
+/* rs_xpath_compile() that keeps libxml2 from streaming bare paths over the whole document. */
+xmlXPathCompExprPtr _rs_xpath_compile_fast      (xmlXPathContextPtr   ctx,
+                                                 const char          *text,
+                                                 GError             **error);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* rs-standard.c: loads poverty standards and the support catalogue (JSON) and checks them against the form.
+/* rs-standard.c: loads poverty standards and the support catalogue (JSON), checked against the form.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -321,7 +321,8 @@ find_element (xmlNodePtr  parent,
   for (xmlNodePtr child = parent != NULL ? parent->children : NULL; child; child = child->next)
     {
       if (child->type == XML_ELEMENT_NODE && g_str_equal ((const char *) child->name, name)
-          && (ns == NULL || (child->ns != NULL && g_str_equal ((const char *) child->ns->href, ns))))
+          && (ns == NULL
+              || (child->ns != NULL && g_str_equal ((const char *) child->ns->href, ns))))
         return child;
     }
   return NULL;
@@ -398,6 +399,8 @@ rs_standards_new_for_form (const char  *form_path,
 
   self->env = rs_xpath_env_new ();
   self->ctx = rs_xpath_context_new (self->blank, self->env);
+  /* reuse XPath objects between evaluations: scoring allocates far less */
+  xmlXPathContextSetCache (self->ctx, 1, -1, 0);
   xmlXPathRegisterVariableLookup (self->ctx, lookup_variable, &self->vars);
   return g_steal_pointer (&self);
 }
@@ -538,14 +541,18 @@ check_rule_paths (RsStandards *self,
 {
   g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func (path_frame_free);
   PathFrame *frame;
-  gboolean prev_operand = FALSE;   /* the last token ends an operand (so and, or, div, mod and the star are operators) */
+  /* whether the last token ends an operand: then and, or, div, mod and the star are operators */
+  gboolean prev_operand = FALSE;
   gboolean expect_step = FALSE;    /* just after / or // */
   gboolean attribute = FALSE;
   const char *p = text;
 
-  g_ptr_array_add (stack, path_frame_new (NULL));
-  frame = g_ptr_array_index (stack, 0);
-  frame->base = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
+  {
+    g_autofree char *root = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
+
+    frame = path_frame_new (root);
+    g_ptr_array_add (stack, frame);
+  }
 
   while (*p != '\0')
     {
@@ -786,6 +793,23 @@ check_rule_paths (RsStandards *self,
   return TRUE;
 }
 
+xmlXPathCompExprPtr
+_rs_xpath_compile_fast (xmlXPathContextPtr   ctx,
+                        const char          *text,
+                        GError             **error)
+{
+  g_autofree char *grouped = NULL;
+
+  /* libxml2 compiles a bare location path for its streaming evaluator, which walks the whole
+   * document on every evaluation; in parentheses it is evaluated step by step instead. */
+  if (strpbrk (text, "[(@$") == NULL)
+    {
+      grouped = g_strconcat ("(", text, ")", NULL);
+      text = grouped;
+    }
+  return rs_xpath_compile (ctx, text, error);
+}
+
 gboolean
 _rs_standards_compile_rule (RsStandards *self,
                             const char  *text,
@@ -798,7 +822,7 @@ _rs_standards_compile_rule (RsStandards *self,
 
   if (!check_rule_paths (self, text, where, error))
     return FALSE;
-  rule->comp = rs_xpath_compile (self->ctx, text, &local_error);
+  rule->comp = _rs_xpath_compile_fast (self->ctx, text, &local_error);
   if (rule->comp == NULL)
     return rule_error (error, RS_STANDARD_ERROR_RULE, where, text, local_error->message);
   rule->text = g_strdup (text);
@@ -825,7 +849,8 @@ invalid (GError    **error,
          const char *what)
 {
   g_set_error (error, RS_STANDARD_ERROR, RS_STANDARD_ERROR_INVALID,
-               _("%s: “%s” must be %s. Correct the file and load it again."), file, member, what);
+               _("%s: “%s” must be %s. Correct the file and load it again."), file, member,
+               what);
   return FALSE;
 }
 
@@ -1025,7 +1050,8 @@ load_income (RsStandards *self,
         return FALSE;
       for (guint a = 0; a < RS_N_AREAS; a++)
         if (!get_number (cutoffs, area_names[a], &std->points_cutoff[a]))
-          return invalid (error, file, "income.cutoffs", _("an object with rural and urban points"));
+          return invalid (error, file, "income.cutoffs",
+                          _("an object with rural and urban points"));
       if (items == NULL)
         return invalid (error, file, "income.items", _("a list of point items"));
       std->points_items = g_ptr_array_new_with_free_func (points_item_free);

@@ -618,7 +618,11 @@ rs_store_initable_init (GInitable     *initable,
             g_set_error (error, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND,
                          _("There is no household database at “%s”."), self->path);
           else
-            set_sqlite_error (self, SQLITE_READONLY, error);
+            g_set_error (error, RS_STORE_ERROR, RS_STORE_ERROR_READ_ONLY,
+                         _("The household database “%s” comes from an older version of rasoat "
+                           "and must be upgraded before it can be read, which needs writing to "
+                           "it. Open it once with the app (or a rasoat-cli command that "
+                           "writes, such as import)."), self->path);
           goto fail;
         }
       return TRUE;
@@ -846,6 +850,7 @@ worker_run (gpointer data,
   StoreJob *job = data;
   RsStore *self = g_task_get_source_object (job->task);
 
+  /* Pool threads are shared with other pools: mark this one only while it runs our job. */
   g_private_set (&in_worker, GINT_TO_POINTER (1));
   /* Cancelling only stops work that has not started: a commit is never interrupted. */
   if (!g_task_return_error_if_cancelled (job->task))
@@ -853,6 +858,7 @@ worker_run (gpointer data,
                g_task_get_cancellable (job->task));
   g_object_unref (job->task);
   g_free (job);
+  g_private_set (&in_worker, NULL);
 }
 
 static void
@@ -2155,7 +2161,8 @@ rs_store_list_audit (RsStore     *self,
                      GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
+  g_autoptr(GPtrArray) events =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -2315,6 +2322,65 @@ gboolean
 rs_store_backup_finish (RsStore       *self,
                         GAsyncResult  *result,
                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * rs_store_checkpoint:
+ * @self: a #RsStore
+ * @error: a #GError
+ *
+ * Copies the WAL back into the database file and truncates it (`wal_checkpoint(TRUNCATE)`).
+ * Optional: SQLite checkpoints by itself every 1000 pages; call it when the app is idle or
+ * paused so reads stay fast and the -wal file stays small.
+ */
+gboolean
+rs_store_checkpoint (RsStore  *self,
+                     GError  **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  int rc;
+
+  if (!_rs_store_check_open (self, TRUE, error))
+    return FALSE;
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  /* BUSY means a reader or writer elsewhere was active: try again later, nothing is wrong. */
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    return _rs_store_fail (self, rc, error);
+  return TRUE;
+}
+
+static void
+checkpoint_job (RsStore      *self,
+                GTask        *task,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (rs_store_checkpoint (self, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+rs_store_checkpoint_async (RsStore             *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (RS_IS_STORE (self));
+  run_in_worker (self, checkpoint_job, NULL, NULL, cancellable, callback, user_data,
+                 rs_store_checkpoint_async);
+}
+
+gboolean
+rs_store_checkpoint_finish (RsStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -1362,7 +1362,11 @@ rs_xpath_context_new (xmlDocPtr   doc,
   xmlXPathContextPtr ctx = xmlXPathNewContext (doc);
 
   if (ctx != NULL)
-    rs_xpath_functions_register (ctx, env);
+    {
+      rs_xpath_functions_register (ctx, env);
+      /* Reuse result objects between evaluations: fewer allocations per recompute. */
+      xmlXPathContextSetCache (ctx, 1, -1, 0);
+    }
   return ctx;
 }
 
@@ -1412,7 +1416,8 @@ rs_xpath_eval (xmlXPathContextPtr   ctx,
 
   g_return_val_if_fail (ctx != NULL && comp != NULL, NULL);
   env = ctx->funcLookupData;
-  ctx->node = node;
+  /* Without a context node, relative paths start at the document. */
+  ctx->node = node != NULL ? node : (xmlNodePtr) ctx->doc;
   ctx->contextSize = 1;
   ctx->proximityPosition = 1;
   if (env != NULL)

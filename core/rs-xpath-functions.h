@@ -73,8 +73,8 @@ xmlXPathCompExprPtr rs_xpath_compile (xmlXPathContextPtr   ctx,
                                       const char          *expression,
                                       GError             **error);
 
-/* Evaluates @comp with @node as the context node (and current()).  Returns NULL with @error set
- * when evaluation fails (unknown function, wrong argument count). */
+/* Evaluates @comp with @node as the context node (and current()); NULL means the document.
+ * Returns NULL with @error set when evaluation fails (unknown function, wrong argument count). */
 xmlXPathObjectPtr rs_xpath_eval         (xmlXPathContextPtr   ctx,
                                          xmlXPathCompExprPtr  comp,
                                          xmlNodePtr           node,

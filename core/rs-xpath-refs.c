@@ -55,6 +55,8 @@ typedef struct
   GArray             *rewrites;     /* Rewrite, in any order */
   RsXPathAnalysis    *analysis;
   guint               depth;
+  RsXPathDatePathFunc is_date_path;
+  gpointer            is_date_data;
 } Scanner;
 
 void
@@ -232,6 +234,61 @@ token_text (Scanner *s,
 }
 
 static gboolean
+is_operator (Scanner    *s,
+             Token      *tok,
+             const char *const *texts)
+{
+  if (tok->type != TOK_OPERATOR)
+    return FALSE;
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      gsize len = strlen (texts[i]);
+
+      if (tok->end - tok->start == len && strncmp (s->src + tok->start, texts[i], len) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const char *const date_operators[] = { "<", "<=", ">", ">=", "+", "-", NULL };
+static const char *const comparison_operators[] = { "<", "<=", ">", ">=", NULL };
+
+/* Whether the operand spanning tokens [@first, @after) is compared or added to something. */
+static gboolean
+next_to_operator (Scanner            *s,
+                  guint               first,
+                  guint               after,
+                  const char * const *operators)
+{
+  Token *next = &g_array_index (s->tokens, Token, MIN (after, s->tokens->len - 1));
+
+  if (first > 0 && is_operator (s, &g_array_index (s->tokens, Token, first - 1), operators))
+    return TRUE;
+  return is_operator (s, next, operators);
+}
+
+static void
+add_insertion (Scanner    *s,
+               guint       at,
+               const char *text)
+{
+  Rewrite rewrite = { at, at, g_strdup (text) };
+
+  g_array_append_val (s->rewrites, rewrite);
+}
+
+/* ODK compares and adds dates as day counts; XPath 1.0 would turn "2024-05-01" into NaN.  An
+ * operand of <, <=, >, >=, + or - that is a date becomes decimal-date-time(operand). */
+static void
+wrap_as_days (Scanner *s,
+              guint    first,
+              guint    after)
+{
+  add_insertion (s, g_array_index (s->tokens, Token, first).start, "decimal-date-time(");
+  add_insertion (s, g_array_index (s->tokens, Token, after - 1).end, ")");
+}
+
+static gboolean
 is_node_type (Scanner *s,
               Token   *tok)
 {
@@ -311,7 +368,8 @@ scan_steps (Scanner    *s,
             const char *base,
             gboolean    absolute,
             gboolean    expect_step,
-            guint       path_start)
+            guint       path_start,
+            guint       start_tok)
 {
   GString *path = base != NULL ? g_string_new (base) : NULL;
   guint min_depth = base != NULL ? path_depth (base) : 0;
@@ -466,6 +524,9 @@ scan_steps (Scanner    *s,
       else if (!absolute)
         scope = scope_for_min_depth (s, min_depth);
       add_ref (s, path->str, scope);
+      if (s->is_date_path != NULL && s->is_date_path (path->str, s->is_date_data)
+          && next_to_operator (s, start_tok, s->pos, date_operators))
+        wrap_as_days (s, start_tok, s->pos);
     }
 
   g_array_unref (step_ends);
@@ -516,7 +577,7 @@ scan_expression (Scanner    *s,
                   s->pos++;
                   add_ref (s, "/", NULL);
                 }
-              else if (!scan_steps (s, "", TRUE, FALSE, start))
+              else if (!scan_steps (s, "", TRUE, FALSE, start, s->pos))
                 {
                   s->depth--;
                   return FALSE;
@@ -528,6 +589,7 @@ scan_expression (Scanner    *s,
             {
               g_autofree char *name = token_text (s, tok);
               gboolean is_current = g_str_equal (name, "current");
+              guint fn_tok = s->pos;
 
               g_ptr_array_add (s->analysis->functions, g_strdup (name));
               s->pos += 2;
@@ -552,7 +614,7 @@ scan_expression (Scanner    *s,
                   /* current()/… walks from the context; other functions' results (such as
                    * instance('id')) are outside the primary instance. */
                   if (!scan_steps (s, is_current ? s->context_path : NULL, FALSE, FALSE,
-                                   tok->start))
+                                   tok->start, fn_tok))
                     {
                       s->depth--;
                       return FALSE;
@@ -560,6 +622,11 @@ scan_expression (Scanner    *s,
                 }
               else if (is_current)
                 add_ref (s, s->context_path, scope_for_min_depth (s, path_depth (s->context_path)));
+              else if (s->is_date_path != NULL
+                       && (g_str_equal (name, "today") || g_str_equal (name, "now")
+                           || g_str_equal (name, "date"))
+                       && next_to_operator (s, fn_tok, s->pos, date_operators))
+                wrap_as_days (s, fn_tok, s->pos);
               expect_operand = FALSE;
             }
           else if (tok->type == TOK_NAME || tok->type == TOK_DOT || tok->type == TOK_DOTDOT
@@ -567,7 +634,7 @@ scan_expression (Scanner    *s,
             {
               const char *base = step_context;
 
-              if (!scan_steps (s, base, FALSE, TRUE, tok->start))
+              if (!scan_steps (s, base, FALSE, TRUE, tok->start, s->pos))
                 {
                   s->depth--;
                   return FALSE;
@@ -576,6 +643,8 @@ scan_expression (Scanner    *s,
             }
           else if (tok->type == TOK_LPAREN)
             {
+              guint open_tok = s->pos;
+
               s->pos++;
               if (!scan_expression (s, TOK_RPAREN, step_context))
                 {
@@ -595,7 +664,7 @@ scan_expression (Scanner    *s,
                 }
               if (peek (s, 0)->type == TOK_SLASH || peek (s, 0)->type == TOK_DSLASH)
                 {
-                  if (!scan_steps (s, NULL, FALSE, FALSE, tok->start))
+                  if (!scan_steps (s, NULL, FALSE, FALSE, tok->start, open_tok))
                     {
                       s->depth--;
                       return FALSE;
@@ -606,6 +675,12 @@ scan_expression (Scanner    *s,
           else if (tok->type == TOK_LITERAL || tok->type == TOK_NUMBER)
             {
               s->pos++;
+              /* '2024-05-01' compared with a date. */
+              if (tok->type == TOK_LITERAL && s->is_date_path != NULL && tok->end - tok->start >= 12
+                  && g_ascii_isdigit (s->src[tok->start + 1]) && s->src[tok->start + 5] == '-'
+                  && s->src[tok->start + 8] == '-'
+                  && next_to_operator (s, s->pos - 1, s->pos, comparison_operators))
+                wrap_as_days (s, s->pos - 1, s->pos);
               expect_operand = FALSE;
             }
           else if (tok->type == TOK_DOLLAR)
@@ -661,7 +736,10 @@ compare_rewrites (gconstpointer a,
 {
   const Rewrite *ra = a, *rb = b;
 
-  return (ra->start > rb->start) - (ra->start < rb->start);
+  if (ra->start != rb->start)
+    return (ra->start > rb->start) - (ra->start < rb->start);
+  /* At one place: insertions before the replacement that starts there. */
+  return (ra->end - ra->start > rb->end - rb->start) - (ra->end - ra->start < rb->end - rb->start);
 }
 
 RsXPathAnalysis *
@@ -669,6 +747,17 @@ rs_xpath_analyse (const char         *expression,
                   const char         *context_path,
                   const char * const *repeat_paths,
                   GError            **error)
+{
+  return rs_xpath_analyse_full (expression, context_path, repeat_paths, NULL, NULL, error);
+}
+
+RsXPathAnalysis *
+rs_xpath_analyse_full (const char          *expression,
+                       const char          *context_path,
+                       const char * const  *repeat_paths,
+                       RsXPathDatePathFunc  is_date_path,
+                       gpointer             user_data,
+                       GError             **error)
 {
   g_autoptr(RsXPathAnalysis) analysis = g_new0 (RsXPathAnalysis, 1);
   g_autoptr(GArray) tokens = g_array_new (FALSE, FALSE, sizeof (Token));
@@ -687,6 +776,8 @@ rs_xpath_analyse (const char         *expression,
   s.repeat_paths = repeat_paths;
   s.rewrites = rewrites;
   s.analysis = analysis;
+  s.is_date_path = is_date_path;
+  s.is_date_data = user_data;
 
   if (!tokenize (expression, tokens) || peek (&s, 0)->type == TOK_END
       || !scan_expression (&s, TOK_END, context_path))

@@ -33,4 +33,18 @@ RsXPathAnalysis *rs_xpath_analyse (const char         *expression,
                                    const char * const *repeat_paths,
                                    GError            **error);
 
+/* Whether the node at @path (without indexes) holds a date or dateTime. */
+typedef gboolean (*RsXPathDatePathFunc) (const char *path,
+                                         gpointer    user_data);
+
+/* Like rs_xpath_analyse(), and also makes dates compare and add as day counts, as in ODK: an
+ * operand of <, <=, >, >=, + or - that is a date node (by @is_date_path), today(), now(),
+ * date(…) or a 'YYYY-MM-DD' literal compared with one is wrapped in decimal-date-time(). */
+RsXPathAnalysis *rs_xpath_analyse_full (const char          *expression,
+                                        const char          *context_path,
+                                        const char * const  *repeat_paths,
+                                        RsXPathDatePathFunc  is_date_path,
+                                        gpointer             user_data,
+                                        GError             **error);
+
 G_END_DECLS

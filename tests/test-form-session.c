@@ -93,6 +93,27 @@ START_TEST (test_constraint_message)
 }
 END_TEST
 
+START_TEST (test_dates_compare_as_days)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autoptr(RsFormQuestion) future = NULL;
+  g_autoptr(RsFormQuestion) past = NULL;
+  g_autoptr(RsFormQuestion) ancient = NULL;
+
+  answer (session, "/hh/dob", "2030-01-01");
+  future = rs_form_session_get_question (session, "/hh/dob");
+  ck_assert (!future->constraint_ok);
+  answer (session, "/hh/dob", "1980-05-02");
+  past = rs_form_session_get_question (session, "/hh/dob");
+  ck_assert (past->constraint_ok);
+  assert_value (session, "/hh/age_from_dob", "43");
+  answer (session, "/hh/dob", "1850-01-01");
+  ancient = rs_form_session_get_question (session, "/hh/dob");
+  ck_assert (!ancient->constraint_ok);
+}
+END_TEST
+
 START_TEST (test_invalid_values_refused)
 {
   g_autoptr(RsForm) form = load_mini_form ();
@@ -231,6 +252,43 @@ classify (RsFormSession *session,
                                                  NULL));
 }
 
+START_TEST (test_form_expressions_for_scoring)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autoptr(GError) error = NULL;
+  xmlXPathContextPtr ctx = rs_form_session_get_xpath_context (session);
+  xmlXPathCompExprPtr adults = rs_form_compile_expression (form,
+                                                           "count(/hh/member[m_age >= 15])",
+                                                           NULL, &error);
+  xmlXPathCompExprPtr young_head = rs_form_compile_expression (form, "/hh/dob > '2000-01-01'",
+                                                               NULL, &error);
+  xmlXPathCompExprPtr own_age = rs_form_compile_expression (form, "/hh/member/m_age * 2",
+                                                            "/hh/member/m_note", &error);
+  xmlNodePtr second;
+
+  ck_assert (adults != NULL && young_head != NULL && own_age != NULL);
+  answer (session, "/hh/member[1]/m_age", "40");
+  answer (session, "/hh/member[2]/m_age", "10");
+  answer (session, "/hh/member[3]/m_age", "16");
+  answer (session, "/hh/dob", "2001-06-01");
+  ck_assert_double_eq (rs_xpath_eval_number (ctx, adults,
+                                             xmlDocGetRootElement (rs_form_session_get_instance_doc (session)),
+                                             NULL), 2);
+  ck_assert (rs_xpath_eval_boolean (ctx, young_head, NULL, NULL));
+  second = xmlDocGetRootElement (rs_form_session_get_instance_doc (session))->children;
+  while (second != NULL && !xmlStrEqual (second->name, (const xmlChar *) "member"))
+    second = second->next;
+  second = second->next;   /* member[2] */
+  ck_assert_double_eq (rs_xpath_eval_number (ctx, own_age, second->children, NULL), 20);
+  ck_assert_ptr_null (rs_form_compile_expression (form, "pulldata('a')", NULL, NULL));
+  ck_assert_ptr_null (rs_form_compile_expression (form, "1", "/hh/nothing", NULL));
+  xmlXPathFreeCompExpr (adults);
+  xmlXPathFreeCompExpr (young_head);
+  xmlXPathFreeCompExpr (own_age);
+}
+END_TEST
+
 static void
 count_changes (RsFormSession *session,
                gpointer       user_data)
@@ -298,6 +356,28 @@ START_TEST (test_serialize_excludes_irrelevant)
   ck_assert (contains (xml, "<end>2024-05-01T08:30:00.000+07:00</end>"));
   ck_assert (!contains (xml, "template"));
   ck_assert (!contains (xml, "xmlns=\""));
+}
+END_TEST
+
+START_TEST (test_group_relevance)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autofree char *xml = NULL;
+  g_autoptr(RsFormQuestion) commune = NULL;
+
+  answer (session, "/hh/contact/village", "Thôn 3");
+  ck_assert (rs_form_session_is_relevant (session, "/hh/contact/commune"));
+  answer (session, "/hh/a", "9");
+  ck_assert (!rs_form_session_is_relevant (session, "/hh/contact"));
+  commune = rs_form_session_get_question (session, "/hh/contact/commune");
+  ck_assert (!commune->relevant);
+  xml = rs_form_session_serialize (session, NULL);
+  ck_assert (!contains (xml, "<contact"));
+  ck_assert (!contains (xml, "Thôn 3"));
+  answer (session, "/hh/a", "1");
+  ck_assert (rs_form_session_is_relevant (session, "/hh/contact/village"));
+  assert_value (session, "/hh/contact/village", "Thôn 3");
 }
 END_TEST
 
@@ -403,9 +483,9 @@ START_TEST (test_screens_and_jump_index)
 
   answer (session, "/hh/member[2]/m_name", "Bình");
   screens = rs_form_session_get_screens (session);
-  /* name, greeting, age, has_phone, phone, contact (field-list), 2 × 3 member questions,
+  /* name, greeting, age, dob, has_phone, phone, contact (field-list), 2 × 3 member questions,
    * n_kids, a, support */
-  ck_assert_uint_eq (screens->len, 15);
+  ck_assert_uint_eq (screens->len, 16);
   for (guint i = 0; i < screens->len; i++)
     {
       RsFormScreen *screen = g_ptr_array_index (screens, i);
@@ -417,7 +497,7 @@ START_TEST (test_screens_and_jump_index)
   ck_assert_str_eq (contact->title, "Địa chỉ");
   ck_assert_uint_eq (contact->questions->len, 2);
   ck_assert_str_eq (((RsFormQuestion *) g_ptr_array_index (contact->questions, 1))->value, "Xã A");
-  ck_assert (!((RsFormScreen *) g_ptr_array_index (screens, 4))->relevant);
+  ck_assert (!((RsFormScreen *) g_ptr_array_index (screens, 5))->relevant);
 
   jump = rs_form_session_get_jump_index (session);
   for (guint i = 0; i < jump->len; i++)
@@ -431,6 +511,7 @@ START_TEST (test_screens_and_jump_index)
     }
   ck_assert (members != NULL && second != NULL);
   ck_assert (members->is_repeat);
+  ck_assert (members->can_add);
   ck_assert_str_eq (members->label, "Thành viên");
   ck_assert_uint_eq (members->n_screens, 6);
   ck_assert_str_eq (second->label, "Thành viên 2");
@@ -438,6 +519,76 @@ START_TEST (test_screens_and_jump_index)
   ck_assert_uint_eq (second->first_screen, members->first_screen + 3);
   ck_assert_str_eq (((RsFormScreen *) g_ptr_array_index (screens, second->first_screen))->path,
                     "/hh/member[2]/m_name");
+  ck_assert_str_eq (((RsFormScreen *) g_ptr_array_index (screens,
+                                                         second->first_screen))->repeat_instance,
+                    "/hh/member[2]");
+  ck_assert_ptr_null (contact->repeat_instance);
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/member[2]/m_name"),
+                    (int) second->first_screen);
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/contact/commune"),
+                    rs_form_session_find_screen (session, "/hh/contact/village"));
+  ck_assert_int_eq (rs_form_session_find_screen (session, "/hh/b"), -1);
+  ck_assert_uint_eq (rs_form_session_get_n_screens (session), screens->len);
+  {
+    g_autoptr(RsFormScreen) one = rs_form_session_get_screen (session, second->first_screen);
+    ck_assert_str_eq (one->path, "/hh/member[2]/m_name");
+    ck_assert_ptr_null (rs_form_session_get_screen (session, screens->len));
+  }
+}
+END_TEST
+
+static const char nested_form[] =
+  "<h:html xmlns='http://www.w3.org/2002/xforms' xmlns:h='http://www.w3.org/1999/xhtml'"
+  " xmlns:jr='http://openrosa.org/javarosa'><h:head><h:title>n</h:title><model><instance>"
+  "<d id='nested'><hh jr:template=''><size/><p jr:template=''><age/><older/></p></hh>"
+  "<total/></d></instance>"
+  "<bind nodeset='/d/hh/p/age' type='int'/>"
+  "<bind nodeset='/d/hh/p/older' type='string' calculate='if(/d/hh/p/age &gt; /d/hh/size, 1, 0)'/>"
+  "<bind nodeset='/d/hh/size' type='int'/>"
+  "<bind nodeset='/d/total' type='int' calculate='count(/d/hh/p)'/>"
+  "</model></h:head><h:body><group ref='/d/hh'><label>Hộ</label><repeat nodeset='/d/hh'>"
+  "<input ref='/d/hh/size'><label>s</label></input>"
+  "<group ref='/d/hh/p'><label>Người</label><repeat nodeset='/d/hh/p'>"
+  "<input ref='/d/hh/p/age'><label>a</label></input></repeat></group>"
+  "</repeat></group></h:body></h:html>";
+
+START_TEST (test_nested_repeats)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsForm) form = rs_form_new_from_data (nested_form, sizeof nested_form - 1, &error);
+  g_autoptr(RsFormSession) session = NULL;
+  g_autoptr(RsFormSession) reloaded = NULL;
+  g_autofree char *xml = NULL;
+
+  ck_assert_msg (form != NULL, "%s", error != NULL ? error->message : "");
+  session = new_session (form);
+  answer (session, "/d/hh[2]/size", "10");
+  answer (session, "/d/hh[2]/p[3]/age", "40");
+  answer (session, "/d/hh[2]/p[1]/age", "5");
+  answer (session, "/d/hh[1]/size", "1");
+  answer (session, "/d/hh[1]/p[1]/age", "5");
+  ck_assert_uint_eq (rs_form_session_count_repeat (session, "/d/hh"), 2);
+  ck_assert_uint_eq (rs_form_session_count_repeat (session, "/d/hh[2]/p"), 3);
+  ck_assert_uint_eq (rs_form_session_count_repeat (session, "/d/hh[1]/p"), 1);
+  assert_value (session, "/d/total", "4");
+  /* Each person compares with the size of their own household. */
+  assert_value (session, "/d/hh[2]/p[3]/older", "1");
+  assert_value (session, "/d/hh[2]/p[1]/older", "0");
+  assert_value (session, "/d/hh[1]/p[1]/older", "1");
+  answer (session, "/d/hh[2]/size", "50");
+  assert_value (session, "/d/hh[2]/p[3]/older", "0");
+  assert_value (session, "/d/hh[1]/p[1]/older", "1");
+
+  xml = rs_form_session_serialize (session, NULL);
+  ck_assert (strstr (xml, "template") == NULL);
+  reloaded = rs_form_session_new_from_instance (form, xml, -1, NULL, &error);
+  ck_assert_msg (reloaded != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (rs_form_session_count_repeat (reloaded, "/d/hh[2]/p"), 3);
+  assert_value (reloaded, "/d/hh[2]/p[3]/age", "40");
+  assert_value (reloaded, "/d/total", "4");
+  ck_assert (rs_form_session_remove_repeat (reloaded, "/d/hh[1]", &error));
+  assert_value (reloaded, "/d/total", "3");
+  assert_value (reloaded, "/d/hh[1]/size", "50");
 }
 END_TEST
 
@@ -449,6 +600,7 @@ session_suite (void)
 
   tcase_add_test (tc, test_relevance_follows_answers);
   tcase_add_test (tc, test_constraint_message);
+  tcase_add_test (tc, test_dates_compare_as_days);
   tcase_add_test (tc, test_invalid_values_refused);
   tcase_add_test (tc, test_required_and_validate_order);
   tcase_add_test (tc, test_repeats_add_remove);
@@ -456,10 +608,13 @@ session_suite (void)
   tcase_add_test (tc, test_calculate_chain);
   tcase_add_test (tc, test_calculator_drives_relevance);
   tcase_add_test (tc, test_serialize_excludes_irrelevant);
+  tcase_add_test (tc, test_group_relevance);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_instance_of_other_form_refused);
   tcase_add_test (tc, test_language_switch_and_outputs);
   tcase_add_test (tc, test_screens_and_jump_index);
+  tcase_add_test (tc, test_nested_repeats);
+  tcase_add_test (tc, test_form_expressions_for_scoring);
   suite_add_tcase (suite, tc);
   return suite;
 }

@@ -86,7 +86,7 @@ START_TEST (test_summary_of_mini_form)
   ck_assert_str_eq (rs_form_get_version (form), "2024050101");
   ck_assert_str_eq (rs_form_get_title (form), "Hộ gia đình (mini)");
   ck_assert_str_eq (rs_form_get_root_name (form), "hh");
-  ck_assert_uint_eq (rs_form_get_n_questions (form), 14);
+  ck_assert_uint_eq (rs_form_get_n_questions (form), 15);
   ck_assert_uint_eq (rs_form_get_n_groups (form), 3);
   ck_assert_uint_eq (rs_form_get_n_repeats (form), 2);
   languages = rs_form_get_languages (form);

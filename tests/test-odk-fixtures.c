@@ -108,6 +108,12 @@ START_TEST (test_fixture_form)
     g_autofree char *xml = rs_form_session_serialize (session, &length);
 
     ck_assert (xml != NULL && length > 0);
+    ck_assert_uint_le (problems->len, rs_form_get_n_questions (form));
+    for (guint i = 0; i < jump->len; i++)
+      {
+        RsFormJumpEntry *entry = g_ptr_array_index (jump, i);
+        ck_assert_uint_le (entry->first_screen + entry->n_screens, screens->len);
+      }
     ck_assert (strstr (xml, "<instanceID>uuid:") != NULL);
     reloaded = rs_form_session_new_from_instance (form, xml, length, NULL, &error);
     ck_assert_msg (reloaded != NULL, "%s: %s", name, error != NULL ? error->message : "");

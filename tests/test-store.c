@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rs-store-private.h"
+#include "rs-test-fault-vfs.h"
 #include "rs-test.h"
 #include "rs-text.h"
 
@@ -20,11 +21,15 @@ static void
 remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
+  /* Names first, removal after: unlinking while reading a directory may skip entries. */
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (children, g_build_filename (path, name, NULL));
+  for (guint i = 0; i < children->len; i++)
     {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+      const char *child = g_ptr_array_index (children, i);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
         remove_tree (child);
@@ -268,6 +273,16 @@ START_TEST (test_pragmas_read_back)
 
     ck_assert_int_eq (pragma_int (db2, "PRAGMA synchronous"), 2);
     ck_assert_int_eq (pragma_int (db2, "PRAGMA foreign_keys"), 1);
+  }
+
+  {
+    g_autofree char *wal = g_build_filename (tmpdir, "store.db-wal", NULL);
+    GStatBuf st;
+
+    rs_record_free (new_draft (store, "uuid:ck", "Thôn 1", "HG-1", "A"));
+    ck_assert (rs_store_checkpoint (store, NULL));
+    ck_assert_int_eq (g_stat (wal, &st), 0);
+    ck_assert_int_eq (st.st_size, 0);
   }
 }
 END_TEST
@@ -533,6 +548,19 @@ START_TEST (test_list_filters)
   ck_assert_int_eq (by_village->len, 2);
   /* The finalized one changed last: first. */
   ck_assert_str_eq (((RsRecord *) by_village->pdata[0])->instance_id, "uuid:2");
+
+  /* A tablet clock thrown back to 2001 changes nothing in the order: the store's sequence
+   * decides, not the wall clock. */
+  ck_assert_int_eq (sqlite3_exec (_rs_store_get_db (store),
+                                  "UPDATE records SET updated_at = 978307200000000, "
+                                  "created_at = 978307200000000 WHERE instance_id = 'uuid:2'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+  {
+    g_autoptr(GPtrArray) again = rs_store_list_records (store, NULL, NULL);
+
+    ck_assert_str_eq (((RsRecord *) again->pdata[0])->instance_id, "uuid:2");
+    ck_assert_str_eq (((RsRecord *) again->pdata[2])->instance_id, "uuid:1");
+  }
 
   query = (RsRecordQuery) { .state = RS_RECORD_STATE_FINALIZED };
   finalized = rs_store_list_records (store, &query, NULL);
@@ -810,7 +838,8 @@ START_TEST (test_assignments)
 {
   g_autoptr(RsStore) store = open_store ("store.db");
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
-  g_autoptr(GPtrArray) second_list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
+  g_autoptr(GPtrArray) second_list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
   g_autoptr(GPtrArray) in_village = NULL;
   g_autoptr(GPtrArray) after = NULL;
   g_autoptr(RsRecord) draft = NULL;
@@ -906,6 +935,11 @@ START_TEST (test_export_csv)
     "</admin><head><name>Lò Thị\nMai</name></head><members><member><name>Mai</name></member>"
     "<member><name>Páo</name></member></members><meta><instanceID>uuid:c2</instanceID></meta>"
     "</household>";
+  /* No member yet: an empty group, which must not become a column of its own. */
+  const char *three =
+    "<household id=\"vn_household_review\" version=\"1\"><admin><village>Thôn 3</village>"
+    "</admin><members/><meta><instanceID>uuid:c3</instanceID></meta></household>";
+  g_autoptr(GBytes) xml3 = g_bytes_new_static (three, strlen (three));
   g_autoptr(GBytes) xml1 = g_bytes_new_static (one, strlen (one));
   g_autoptr(GBytes) xml2 = g_bytes_new_static (two, strlen (two));
   g_autofree char *dir = db_path ("csv");
@@ -919,14 +953,17 @@ START_TEST (test_export_csv)
                                          NULL, NULL, NULL));
   rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c2", xml2,
                                          NULL, NULL, NULL));
+  rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c3", xml3,
+                                         NULL, NULL, NULL));
   ck_assert (rs_store_export (store, RS_EXPORT_CSV, dir, NULL, &n, NULL));
-  ck_assert_int_eq (n, 2);
+  ck_assert_int_eq (n, 3);
 
   main_csv = read_text (dir, "vn_household_review.csv");
   ck_assert_str_eq (main_csv,
                     "KEY,admin/village,head/name,meta/instanceID\r\n"
                     "uuid:c1,Thôn 1,\"Nguyễn Văn \"\"Bình\"\", con\",uuid:c1\r\n"
-                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n");
+                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n"
+                    "uuid:c3,Thôn 3,,uuid:c3\r\n");
   /* uuid:c1 has one member only; the form says member repeats, so it still gets its own file. */
   members_csv = read_text (dir, "vn_household_review-members-member.csv");
   ck_assert_str_eq (members_csv,
@@ -1065,6 +1102,16 @@ START_TEST (test_migrate_from_v1)
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
   ck_assert_int_eq (sqlite3_exec (db, v1_fixture, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close (db);
+
+  /* Read-only, it cannot be upgraded: refused with its own message, and left at version 1. */
+  {
+    g_autoptr(GError) error = NULL;
+    RsStore *read_only = rs_store_new (path, RS_STORE_OPEN_READ_ONLY, NULL, &error);
+
+    ck_assert_ptr_null (read_only);
+    ck_assert (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_READ_ONLY));
+    ck_assert_ptr_nonnull (strstr (error->message, "older version"));
+  }
 
   store = open_store ("store.db");
   ck_assert_int_eq (pragma_int (_rs_store_get_db (store), "PRAGMA user_version"), 2);
@@ -1284,232 +1331,6 @@ START_TEST (test_disk_full)
 }
 END_TEST
 
-/* A VFS that forwards to the real one but can fail xSync, as a dying flash chip would. */
-typedef struct
-{
-  sqlite3_file  base;
-  sqlite3_file *real;
-} FaultFile;
-
-static sqlite3_vfs *real_vfs;
-static gboolean fail_syncs;
-static guint failed_syncs;
-
-#define REAL(file) (((FaultFile *) (file))->real)
-
-static int
-fault_close (sqlite3_file *file)
-{
-  int rc = REAL (file)->pMethods->xClose (REAL (file));
-
-  g_free (REAL (file));
-  return rc;
-}
-
-static int
-fault_read (sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset)
-{
-  return REAL (file)->pMethods->xRead (REAL (file), buffer, amount, offset);
-}
-
-static int
-fault_write (sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset)
-{
-  return REAL (file)->pMethods->xWrite (REAL (file), buffer, amount, offset);
-}
-
-static int
-fault_truncate (sqlite3_file *file, sqlite3_int64 size)
-{
-  return REAL (file)->pMethods->xTruncate (REAL (file), size);
-}
-
-static int
-fault_sync (sqlite3_file *file, int flags)
-{
-  if (fail_syncs)
-    {
-      failed_syncs++;
-      return SQLITE_IOERR_FSYNC;
-    }
-  return REAL (file)->pMethods->xSync (REAL (file), flags);
-}
-
-static int
-fault_file_size (sqlite3_file *file, sqlite3_int64 *size)
-{
-  return REAL (file)->pMethods->xFileSize (REAL (file), size);
-}
-
-static int
-fault_lock (sqlite3_file *file, int lock)
-{
-  return REAL (file)->pMethods->xLock (REAL (file), lock);
-}
-
-static int
-fault_unlock (sqlite3_file *file, int lock)
-{
-  return REAL (file)->pMethods->xUnlock (REAL (file), lock);
-}
-
-static int
-fault_check_reserved (sqlite3_file *file, int *out)
-{
-  return REAL (file)->pMethods->xCheckReservedLock (REAL (file), out);
-}
-
-static int
-fault_file_control (sqlite3_file *file, int op, void *arg)
-{
-  return REAL (file)->pMethods->xFileControl (REAL (file), op, arg);
-}
-
-static int
-fault_sector_size (sqlite3_file *file)
-{
-  return REAL (file)->pMethods->xSectorSize (REAL (file));
-}
-
-static int
-fault_device (sqlite3_file *file)
-{
-  return REAL (file)->pMethods->xDeviceCharacteristics (REAL (file));
-}
-
-static int
-fault_shm_map (sqlite3_file *file, int page, int size, int extend, void volatile **out)
-{
-  return REAL (file)->pMethods->xShmMap (REAL (file), page, size, extend, out);
-}
-
-static int
-fault_shm_lock (sqlite3_file *file, int offset, int n, int flags)
-{
-  return REAL (file)->pMethods->xShmLock (REAL (file), offset, n, flags);
-}
-
-static void
-fault_shm_barrier (sqlite3_file *file)
-{
-  REAL (file)->pMethods->xShmBarrier (REAL (file));
-}
-
-static int
-fault_shm_unmap (sqlite3_file *file, int delete_flag)
-{
-  return REAL (file)->pMethods->xShmUnmap (REAL (file), delete_flag);
-}
-
-static int
-fault_fetch (sqlite3_file *file, sqlite3_int64 offset, int amount, void **out)
-{
-  /* No memory-mapped reads through the shim. */
-  *out = NULL;
-  return SQLITE_OK;
-}
-
-static int
-fault_unfetch (sqlite3_file *file, sqlite3_int64 offset, void *page)
-{
-  return SQLITE_OK;
-}
-
-static const sqlite3_io_methods fault_methods = {
-  3, fault_close, fault_read, fault_write, fault_truncate, fault_sync, fault_file_size,
-  fault_lock, fault_unlock, fault_check_reserved, fault_file_control, fault_sector_size,
-  fault_device, fault_shm_map, fault_shm_lock, fault_shm_barrier, fault_shm_unmap, fault_fetch,
-  fault_unfetch,
-};
-
-static int
-fault_open (sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags, int *out)
-{
-  FaultFile *fault = (FaultFile *) file;
-  int rc;
-
-  fault->real = g_malloc0 (real_vfs->szOsFile);
-  fault->base.pMethods = NULL;
-  rc = real_vfs->xOpen (real_vfs, name, fault->real, flags, out);
-  if (fault->real->pMethods == NULL)
-    {
-      g_clear_pointer (&fault->real, g_free);
-      return rc;
-    }
-  fault->base.pMethods = &fault_methods;
-  return rc;
-}
-
-static int
-fault_delete (sqlite3_vfs *vfs, const char *name, int sync_dir)
-{
-  return real_vfs->xDelete (real_vfs, name, sync_dir);
-}
-
-static int
-fault_access (sqlite3_vfs *vfs, const char *name, int flags, int *out)
-{
-  return real_vfs->xAccess (real_vfs, name, flags, out);
-}
-
-static int
-fault_full_pathname (sqlite3_vfs *vfs, const char *name, int n, char *out)
-{
-  return real_vfs->xFullPathname (real_vfs, name, n, out);
-}
-
-static int
-fault_randomness (sqlite3_vfs *vfs, int n, char *out)
-{
-  return real_vfs->xRandomness (real_vfs, n, out);
-}
-
-static int
-fault_sleep (sqlite3_vfs *vfs, int microseconds)
-{
-  return real_vfs->xSleep (real_vfs, microseconds);
-}
-
-static int
-fault_current_time (sqlite3_vfs *vfs, double *out)
-{
-  return real_vfs->xCurrentTime (real_vfs, out);
-}
-
-static int
-fault_last_error (sqlite3_vfs *vfs, int n, char *out)
-{
-  return real_vfs->xGetLastError (real_vfs, n, out);
-}
-
-static int
-fault_current_time64 (sqlite3_vfs *vfs, sqlite3_int64 *out)
-{
-  return real_vfs->xCurrentTimeInt64 (real_vfs, out);
-}
-
-static void
-install_fault_vfs (void)
-{
-  static sqlite3_vfs vfs;
-
-  real_vfs = sqlite3_vfs_find (NULL);
-  vfs.iVersion = 2;
-  vfs.szOsFile = sizeof (FaultFile);
-  vfs.mxPathname = real_vfs->mxPathname;
-  vfs.zName = "rasoat-fault";
-  vfs.xOpen = fault_open;
-  vfs.xDelete = fault_delete;
-  vfs.xAccess = fault_access;
-  vfs.xFullPathname = fault_full_pathname;
-  vfs.xRandomness = fault_randomness;
-  vfs.xSleep = fault_sleep;
-  vfs.xCurrentTime = fault_current_time;
-  vfs.xGetLastError = fault_last_error;
-  vfs.xCurrentTimeInt64 = fault_current_time64;
-  ck_assert_int_eq (sqlite3_vfs_register (&vfs, 1), SQLITE_OK);
-}
-
 START_TEST (test_fsync_error_is_not_retried)
 {
   g_autoptr(GBytes) first = make_instance ("uuid:io", NULL, "Thôn 1", "HG-1", "A", 1, "1");
@@ -1519,26 +1340,26 @@ START_TEST (test_fsync_error_is_not_retried)
   g_autoptr(GError) error = NULL;
   g_autoptr(RsRecord) record = NULL;
 
-  install_fault_vfs ();
+  rs_fault_vfs_install ();
   {
     g_autoptr(RsStore) store = open_store ("store.db");
 
     rs_record_free (new_draft (store, "uuid:io", "Thôn 1", "HG-1", "A"));
     ck_assert (rs_store_save_answer (store, update1, NULL));
 
-    fail_syncs = TRUE;
+    rs_fault.fail_syncs = TRUE;
     ck_assert (!rs_store_save_answer (store, update2, &error));
     ck_assert_msg (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_IO), "%s",
                    error->message);
     /* One failed fsync, no second attempt at the commit. */
-    ck_assert_int_eq (failed_syncs, 1);
+    ck_assert_int_eq (rs_fault.failed_syncs, 1);
     g_clear_error (&error);
 
     /* The store closed itself: nothing more is tried until it is reopened. */
-    fail_syncs = FALSE;
+    rs_fault.fail_syncs = FALSE;
     ck_assert (!rs_store_save_answer (store, update2, &error));
     ck_assert (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_IO));
-    ck_assert_int_eq (failed_syncs, 1);
+    ck_assert_int_eq (rs_fault.failed_syncs, 1);
   }
 
   /* Reopened, the record is read back from disk: the last confirmed answer or the one whose
@@ -1554,6 +1375,7 @@ START_TEST (test_fsync_error_is_not_retried)
     check = pragma_text (_rs_store_get_db (store), "PRAGMA integrity_check");
     ck_assert_str_eq (check, "ok");
   }
+  rs_fault_vfs_uninstall ();
 }
 END_TEST
 

@@ -110,6 +110,47 @@ START_TEST (test_functions_listed)
 }
 END_TEST
 
+static gboolean
+is_date (const char *path,
+         gpointer    user_data)
+{
+  return g_str_has_suffix (path, "dob") || g_str_has_suffix (path, "visit");
+}
+
+static const struct
+{
+  const char *expression;
+  const char *context;
+  const char *rewritten;
+} date_cases[] = {
+  { ". <= today()", "/data/dob", "decimal-date-time(.) <= decimal-date-time(today())" },
+  { "today() - /data/dob", "/data/age",
+    "decimal-date-time(today()) - decimal-date-time(/data/dob)" },
+  { "/data/visit > '2024-01-01'", "/data/x",
+    "decimal-date-time(/data/visit) > decimal-date-time('2024-01-01')" },
+  { "/data/dob = /data/visit", "/data/x", "/data/dob = /data/visit" },
+  { "format-date(/data/dob, '%Y')", "/data/x", "format-date(/data/dob, '%Y')" },
+  { "/data/member/dob < today()", "/data/member/x",
+    "decimal-date-time(../dob) < decimal-date-time(today())" },
+  { "/data/a > 3", "/data/x", "/data/a > 3" },
+  { "date(/data/dob + 7)", "/data/x", "date(decimal-date-time(/data/dob) + 7)" },
+};
+
+START_TEST (test_dates_as_days)
+{
+  static const char *const repeats[] = { "/data/member", NULL };
+  const char *const *context_repeats = g_str_has_prefix (date_cases[_i].context, "/data/member")
+                                       ? repeats : no_repeats;
+  g_autoptr(RsXPathAnalysis) analysis = rs_xpath_analyse_full (date_cases[_i].expression,
+                                                               date_cases[_i].context,
+                                                               context_repeats, is_date, NULL,
+                                                               NULL);
+
+  ck_assert (analysis != NULL);
+  ck_assert_str_eq (analysis->rewritten, date_cases[_i].rewritten);
+}
+END_TEST
+
 static Suite *
 refs_suite (void)
 {
@@ -119,6 +160,7 @@ refs_suite (void)
   tcase_add_loop_test (tc, test_analyse_table, 0, G_N_ELEMENTS (cases));
   tcase_add_loop_test (tc, test_analyse_rejects, 0, G_N_ELEMENTS (bad_expressions));
   tcase_add_test (tc, test_functions_listed);
+  tcase_add_loop_test (tc, test_dates_as_days, 0, G_N_ELEMENTS (date_cases));
   suite_add_tcase (suite, tc);
   return suite;
 }
