@@ -43,7 +43,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "%s\n\n", _("Usage: rasoat-server COMMAND [OPTIONS]"));
   fprintf (out, "%s\n", _("Commands:"));
-  fprintf (out, "  init --db DB [--demo]\n");
+  fprintf (out, "  init --db DB [--demo] [--forms-dir DIR]\n");
   fprintf (out, "  user add USER --role ROLE [--commune CODE]… (--password P | --password-stdin)\n"
                 "           --db DB\n");
   fprintf (out, "  user passwd USER (--password P | --password-stdin) --db DB\n");
@@ -56,7 +56,7 @@ print_usage (FILE *out)
   fprintf (out, "  serve --listen HOST:PORT --db DB [--tls-cert FILE --tls-key FILE]\n"
                 "        [--forms-dir DIR] [--data-dir DIR] [--threads N]\n"
                 "        [--connection-timeout S] [--max-body BYTES]\n");
-  fprintf (out, "  export --db DB --format jsonl\n\n");
+  fprintf (out, "  export --db DB --format jsonl [--commune CODE]\n\n");
   fprintf (out, "%s\n", _("DB is a file (SQLite) or a postgresql:// URI. ROLE is enumerator, "
                           "commune_officer or district_admin."));
 }
