@@ -507,6 +507,7 @@ START_TEST (test_deprecated_edit_and_stale)
   g_autofree char *v1 = make_xml ("uuid:bbbb-1", "19183", NULL, "v1");
   g_autofree char *v2 = make_xml ("uuid:bbbb-2", "19183", "uuid:bbbb-1", "v2");
   g_autofree char *v3 = make_xml ("uuid:bbbb-3", "19183", "uuid:bbbb-1", "v3");
+  g_autofree char *v4 = make_xml ("uuid:bbbb-4", "19183", "uuid:bbbb-2", "v4");
   g_autofree char *orphan = make_xml ("uuid:cccc-2", "19183", "uuid:never-sent", "x");
   g_autofree char *foreign = make_xml ("uuid:zzzz-1", "19999", NULL, "foreign");
   g_autofree char *hijack = make_xml ("uuid:zzzz-2", "19183", "uuid:zzzz-1", "hijack");
@@ -514,6 +515,7 @@ START_TEST (test_deprecated_edit_and_stale)
   g_autoptr(Reply) r2 = submit (v2, fx.token_demo);
   g_autoptr(Reply) r2_again = submit (v2, fx.token_demo);
   g_autoptr(Reply) r3 = submit (v3, fx.token_demo);
+  g_autoptr(Reply) r4_chain = submit (v4, fx.token_demo);
   g_autoptr(Reply) r4 = submit (orphan, fx.token_demo);
   g_autoptr(Reply) r5 = submit (foreign, fx.token_other);
   g_autoptr(Reply) r6 = submit (hijack, fx.token_demo);
@@ -526,15 +528,17 @@ START_TEST (test_deprecated_edit_and_stale)
   assert_envelope (r3, "error");
   ck_assert (strstr (r3->body->str, "uuid:bbbb-1") != NULL);
   ck_assert_int_eq (r4->status, 409);
+  /* A second edit replaces the first edit, the current version. */
+  ck_assert_int_eq (r4_chain->status, 201);
   /* An enumerator of 19183 cannot replace a record of commune 19999 by naming it. */
   ck_assert_int_eq (r5->status, 201);
   ck_assert_int_eq (r6->status, 403);
   assert_envelope (r6, "error");
-  ck_assert_int_eq (record_count (), 3);
+  ck_assert_int_eq (record_count (), 4);
   ck_assert (rs_server_store_records_foreach (fx.store, "19183", TRUE, collect_latest, latest,
                                               NULL));
   ck_assert_uint_eq (latest->len, 1);
-  ck_assert_str_eq (g_ptr_array_index (latest, 0), "uuid:bbbb-2");
+  ck_assert_str_eq (g_ptr_array_index (latest, 0), "uuid:bbbb-4");
 }
 END_TEST
 
