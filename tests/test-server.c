@@ -1247,6 +1247,12 @@ START_TEST (test_cli_init_users_export)
     g_autoptr(RsServerUser) ward = rs_server_store_user_get (store, "ward", NULL);
     ck_assert (ward != NULL && !ward->active);
   }
+  /* Every change made from the command line is in the audit log. */
+  ck_assert_int_eq (rs_server_store_audit_count (store, "user_add", NULL), 3);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "user_revoke", NULL), 1);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "token_issue", NULL), 1);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "form_add", NULL), 1);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "assignments_import", NULL), 1);
   submission = rs_submission_parse_xml (bytes, NULL);
   ck_assert (submission != NULL);
   ck_assert (rs_server_store_record_put (store, submission, "demo", 1700000000000000,
