@@ -623,6 +623,7 @@ static gboolean
 pg_record_put (RsServerStore       *store,
                const RsSubmission  *submission,
                const char          *submitted_by,
+               const char          *remote,
                gint64               received_us,
                const char          *classification,
                const char          *score_json,
@@ -640,6 +641,17 @@ pg_record_put (RsServerStore       *store,
     return FALSE;
   if (*outcome != RS_RECORD_STORED && *outcome != RS_RECORD_DUPLICATE)
     return run_command (conn, "ROLLBACK", error);
+  {
+    g_autofree char *detail = g_strdup_printf ("%s %s", submission->instance_id,
+                                               rs_record_outcome_to_string (*outcome));
+    const char *values[] = { received, submitted_by, remote, detail };
+    g_autoptr(PGresult) audited = run (conn, "INSERT INTO audit_log (at, event, username, remote,"
+                                             " detail) VALUES ($1, 'submission', $2, $3, $4)",
+                                       4, values, NULL, NULL, error);
+
+    if (audited == NULL)
+      return FALSE;
+  }
   /* synchronous_commit is on for this connection: COMMIT returns after the WAL flush. */
   return run_command (conn, "COMMIT", error);
 }

@@ -654,6 +654,7 @@ static gboolean
 sqlite_record_put (RsServerStore       *store,
                    const RsSubmission  *submission,
                    const char          *submitted_by,
+                   const char          *remote,
                    gint64               received_us,
                    const char          *classification,
                    const char          *score_json,
@@ -675,6 +676,28 @@ sqlite_record_put (RsServerStore       *store,
   commit = *outcome == RS_RECORD_STORED || *outcome == RS_RECORD_DUPLICATE;
   if (!commit)
     return exec_sql (self, "ROLLBACK", error);
+  {
+    g_autoptr(sqlite3_stmt) audit = prepare (self, "INSERT INTO audit_log (at, event, username,"
+                                                   " remote, detail) VALUES (?1, 'submission',"
+                                                   " ?2, ?3, ?4)", error);
+    g_autofree char *detail = g_strdup_printf ("%s %s", submission->instance_id,
+                                               rs_record_outcome_to_string (*outcome));
+
+    if (audit == NULL)
+      {
+        exec_sql (self, "ROLLBACK", NULL);
+        return FALSE;
+      }
+    sqlite3_bind_int64 (audit, 1, received_us);
+    bind_text (audit, 2, submitted_by);
+    bind_text (audit, 3, remote);
+    bind_text (audit, 4, detail);
+    if (step_done (self, audit, error) < 0)
+      {
+        exec_sql (self, "ROLLBACK", NULL);
+        return FALSE;
+      }
+  }
   /* A failed COMMIT is not retried (the state of an fsync failure is unknown): the request
    * fails, and the client's resend is answered from what is really on disk. */
   if (!exec_sql (self, "COMMIT", error))

@@ -118,8 +118,10 @@ typedef struct
   RsServerForm *(*form_get)     (RsServerStore *self, const char *form_id, const char *version,
                                  gboolean with_xml, GError **error);
   GPtrArray *(*form_list)       (RsServerStore *self, GError **error);
+  /* Stores one submission and, in the same transaction, its "submission" audit row. */
   gboolean  (*record_put)       (RsServerStore *self, const RsSubmission *submission,
-                                 const char *submitted_by, gint64 received_us,
+                                 const char *submitted_by, const char *remote,
+                                 gint64 received_us,
                                  const char *classification, const char *score_json,
                                  RsRecordOutcome *outcome, GError **error);
   gboolean  (*records_foreach)  (RsServerStore *self, const char *commune_code,

@@ -787,6 +787,7 @@ handle_submission (Request               *request,
   g_autofree char *body = NULL;
   g_autofree char *received_iso = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *remote = NULL;
   RsRecordOutcome outcome = RS_RECORD_STORED;
   gint64 received_us;
 
@@ -820,8 +821,9 @@ handle_submission (Request               *request,
   score_submission (server, submission, &classification, &score_json);
 
   received_us = g_get_real_time ();
-  if (!rs_server_store_record_put (server->store, submission, user->username, received_us,
-                                   classification, score_json, &outcome, &error))
+  remote = remote_address (connection);
+  if (!rs_server_store_record_put (server->store, submission, user->username, remote,
+                                   received_us, classification, score_json, &outcome, &error))
     {
       g_log ("rasoat-server", G_LOG_LEVEL_MESSAGE, "storing %s failed: %s",
              submission->instance_id, error->message);

@@ -490,6 +490,9 @@ START_TEST (test_submit_resend_conflict)
   stored = rs_server_store_record_xml (fx.store, "uuid:aaaa-1", NULL);
   ck_assert (stored != NULL);
   ck_assert_uint_eq (g_bytes_get_size (stored), strlen (xml));
+  /* Both accepted POSTs are in the audit log (stored, then duplicate); the 409 as refused. */
+  ck_assert_int_eq (rs_server_store_audit_count (fx.store, "submission", NULL), 2);
+  ck_assert_int_eq (rs_server_store_audit_count (fx.store, "submission_refused", NULL), 1);
   ck_assert (memcmp (g_bytes_get_data (stored, NULL), xml, strlen (xml)) == 0);
 }
 END_TEST
@@ -1255,7 +1258,8 @@ START_TEST (test_cli_init_users_export)
   ck_assert_int_eq (rs_server_store_audit_count (store, "assignments_import", NULL), 1);
   submission = rs_submission_parse_xml (bytes, NULL);
   ck_assert (submission != NULL);
-  ck_assert (rs_server_store_record_put (store, submission, "demo", 1700000000000000,
+  ck_assert (rs_server_store_record_put (store, submission, "demo", "127.0.0.1",
+                                         1700000000000000,
                                          "poor", "{\"deprivation_count\":3}", &outcome, NULL));
   ck_assert_int_eq (outcome, RS_RECORD_STORED);
   g_clear_pointer (&store, rs_server_store_close);
