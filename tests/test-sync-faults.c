@@ -2,9 +2,9 @@
  * restart, and the client killed between the server's 2xx and its own commit.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Each scenario: a fresh district server (SQLite, or PostgreSQL with "SHARD postgresql") and tablet; rounds of "finalize a few records,
- * leave a draft, run `rasoat-cli sync` through rs-fault-proxy" with random faults, then runs until
- * everything is acknowledged. The checker (reliability.md §2.6) then asserts from
+ * Each scenario: a fresh district server (SQLite, or PostgreSQL when run as "SHARD postgresql")
+ * and tablet; rounds of "finalize a few records, leave a draft, run `rasoat-cli sync` through
+ * rs-fault-proxy" with random faults, then runs until everything is acknowledged. The checker (reliability.md §2.6) then asserts from
  * `rasoat-server export --format jsonl` that every finalized record is on the server exactly once
  * with the tablet's exact bytes (SHA-256), and that nothing else is. */
 #include "config.h"
@@ -486,8 +486,8 @@ START_TEST (test_exactly_once_under_faults)
     while (g_hash_table_iter_next (&iter, &key, &value))
       g_string_append_printf (summary, " %s=%u", (char *) key, GPOINTER_TO_UINT (value));
     printf ("# %s seed %u: %u records, %u runs, %u client kills, %u server kills; requests:%s\n",
-            use_postgresql ? "postgresql" : "sqlite", seed, g_hash_table_size (s.finalized), s.runs, s.client_kills, s.server_kills,
-            summary->str);
+            use_postgresql ? "postgresql" : "sqlite", seed, g_hash_table_size (s.finalized),
+            s.runs, s.client_kills, s.server_kills, summary->str);
   }
   fflush (stdout);
   scenario_clear (&s);
