@@ -11,15 +11,16 @@
 
 /* One line per subcommand; the functions are declared in rs-cli.h. */
 static const RsCliCommand commands[] = {
+  { "form", N_("Check a form, or fill it from a JSON file of answers"), rs_cli_form },
   { "import", N_("Import OpenRosa instance files into the database"), rs_cli_import },
   { "list", N_("List household records (--state, --search, --village)"), rs_cli_list },
   { "show", N_("Show one household record"), rs_cli_show },
   { "export", N_("Export records as XML or CSV (--format, -o DIR)"), rs_cli_export },
   { "backup", N_("Copy the database safely to a backup file"), rs_cli_backup },
+  { "score", N_("Score household review records against the poverty standard"), rs_cli_score },
 #ifdef RS_HAVE_SYNC
   { "sync", N_("Send finalized records to the district server"), rs_cli_sync },
 #endif
-  { "score", N_("Score household review records against the poverty standard"), rs_cli_score },
   { NULL, NULL, NULL },
 };
 

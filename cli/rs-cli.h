@@ -25,6 +25,11 @@ typedef struct
   RsCliCommandFunc  run;
 } RsCliCommand;
 
+/* form check | form fill (cli/rs-cli-form.c) */
+int rs_cli_form (RsCliContext *ctx,
+                 int           argc,
+                 char        **argv);
+
 /* Prints a translated error to stderr in the form "rasoat-cli: message". */
 void rs_cli_error (const char *format,
                    ...) G_GNUC_PRINTF (1, 2);
@@ -35,14 +40,13 @@ int rs_cli_list   (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_show   (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_export (RsCliContext *ctx, int argc, char **argv);
 int rs_cli_backup (RsCliContext *ctx, int argc, char **argv);
-/* rs-cli-sync.c */
-int rs_cli_sync (RsCliContext  *ctx,
-                 int            argc,
-                 char         **argv);
-
 /* rs-cli-score.c */
 int rs_cli_score (RsCliContext *ctx,
                   int           argc,
                   char        **argv);
+/* rs-cli-sync.c */
+int rs_cli_sync (RsCliContext  *ctx,
+                 int            argc,
+                 char         **argv);
 
 G_END_DECLS

@@ -96,7 +96,13 @@ mark_broken (RsStore *self)
 {
   self->broken = TRUE;
   g_clear_pointer (&self->statements, g_hash_table_unref);
-  g_clear_pointer (&self->db, sqlite3_close_v2);
+  if (self->db != NULL)
+    {
+      /* No checkpoint on the way out: no more writes to a device that just failed one. The
+       * next open recovers from the WAL. */
+      sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+      g_clear_pointer (&self->db, sqlite3_close_v2);
+    }
 }
 
 gboolean
@@ -840,6 +846,7 @@ worker_run (gpointer data,
   StoreJob *job = data;
   RsStore *self = g_task_get_source_object (job->task);
 
+  /* Pool threads are shared with other pools: mark this one only while it runs our job. */
   g_private_set (&in_worker, GINT_TO_POINTER (1));
   /* Cancelling only stops work that has not started: a commit is never interrupted. */
   if (!g_task_return_error_if_cancelled (job->task))
@@ -847,6 +854,7 @@ worker_run (gpointer data,
                g_task_get_cancellable (job->task));
   g_object_unref (job->task);
   g_free (job);
+  g_private_set (&in_worker, NULL);
 }
 
 static void
@@ -2149,7 +2157,8 @@ rs_store_list_audit (RsStore     *self,
                      GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
+  g_autoptr(GPtrArray) events =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -2309,6 +2318,65 @@ gboolean
 rs_store_backup_finish (RsStore       *self,
                         GAsyncResult  *result,
                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * rs_store_checkpoint:
+ * @self: a #RsStore
+ * @error: a #GError
+ *
+ * Copies the WAL back into the database file and truncates it (`wal_checkpoint(TRUNCATE)`).
+ * Optional: SQLite checkpoints by itself every 1000 pages; call it when the app is idle or
+ * paused so reads stay fast and the -wal file stays small.
+ */
+gboolean
+rs_store_checkpoint (RsStore  *self,
+                     GError  **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  int rc;
+
+  if (!_rs_store_check_open (self, TRUE, error))
+    return FALSE;
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  /* BUSY means a reader or writer elsewhere was active: try again later, nothing is wrong. */
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    return _rs_store_fail (self, rc, error);
+  return TRUE;
+}
+
+static void
+checkpoint_job (RsStore      *self,
+                GTask        *task,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (rs_store_checkpoint (self, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+rs_store_checkpoint_async (RsStore             *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (RS_IS_STORE (self));
+  run_in_worker (self, checkpoint_job, NULL, NULL, cancellable, callback, user_data,
+                 rs_store_checkpoint_async);
+}
+
+gboolean
+rs_store_checkpoint_finish (RsStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -23,7 +23,8 @@ rs_multipart_part_free (RsMultipartPart *part)
 static gboolean
 is_token_char (char c)
 {
-  return g_ascii_isalnum (c) || strchr ("!#$%&'*+-.^_`|~", c) != NULL;
+  /* strchr() also finds the terminating NUL: check it first. */
+  return c != '\0' && (g_ascii_isalnum (c) || strchr ("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* Looks for parameter @wanted (case-insensitive) in "type; a=b; c=\"d\"" and returns its

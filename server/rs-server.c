@@ -40,8 +40,8 @@ struct _RsServer
   guint8 digest_random[32];
   gboolean tls;
   gssize inflight_body_bytes;   /* atomic */
-  RsScorer *scorer;             /* NULL without a data dir */
-  GMutex scorer_lock;           /* the scorer keeps libxml2 XPath state: one record at a time */
+  GPtrArray *scorers;           /* RsScorer, one per worker thread; NULL without a data dir */
+  GAsyncQueue *idle_scorers;    /* a scorer keeps libxml2 XPath state: one record at a time */
 };
 
 typedef enum
@@ -580,16 +580,17 @@ score_submission (RsServer            *server,
   g_autoptr(GError) error = NULL;
   gsize length = 0;
   const char *xml = g_bytes_get_data (submission->xml, &length);
+  RsScorer *scorer;
 
   *classification = NULL;
   *score_json = NULL;
-  if (server->scorer == NULL || !g_str_equal (submission->form_id, RS_SERVER_SCORED_FORM))
+  if (server->idle_scorers == NULL || !g_str_equal (submission->form_id, RS_SERVER_SCORED_FORM))
     return;
-  g_mutex_lock (&server->scorer_lock);
-  score = rs_scorer_score_xml (server->scorer, xml, (gssize) length, NULL, &error);
+  scorer = g_async_queue_pop (server->idle_scorers);
+  score = rs_scorer_score_xml (scorer, xml, (gssize) length, NULL, &error);
   if (score != NULL)
     *score_json = rs_score_to_json (score, RS_LANG_VI);
-  g_mutex_unlock (&server->scorer_lock);
+  g_async_queue_push (server->idle_scorers, scorer);
   if (score != NULL)
     {
       const char *name = rs_classification_to_string (score->classification);
@@ -1219,7 +1220,6 @@ rs_server_new (RsServerStore        *store,
   self->config.tls_key_path = g_strdup (config->tls_key_path);
   self->config.forms_dir = g_strdup (config->forms_dir);
   self->config.data_dir = g_strdup (config->data_dir);
-  g_mutex_init (&self->scorer_lock);
   return self;
 }
 
@@ -1253,17 +1253,24 @@ rs_server_start (RsServer  *self,
       && !rs_server_load_forms_dir (self->store, self->config.forms_dir, NULL, error))
     return FALSE;
 
-  if (self->config.data_dir != NULL && self->scorer == NULL)
+  if (self->config.data_dir != NULL && self->scorers == NULL)
     {
-      g_autoptr(GError) local_error = NULL;
-
-      self->scorer = rs_scorer_new (self->config.data_dir, &local_error);
-      if (self->scorer == NULL)
+      self->scorers = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_scorer_free);
+      self->idle_scorers = g_async_queue_new ();
+      for (guint i = 0; i < MAX (self->config.thread_pool_size, 1); i++)
         {
-          g_set_error (error, RS_SERVER_ERROR, RS_SERVER_ERROR_CONFIG,
-                       _("Cannot load the household form and poverty standards from %s to "
-                         "score records: %s"), self->config.data_dir, local_error->message);
-          return FALSE;
+          g_autoptr(GError) local_error = NULL;
+          RsScorer *scorer = rs_scorer_new (self->config.data_dir, &local_error);
+
+          if (scorer == NULL)
+            {
+              g_set_error (error, RS_SERVER_ERROR, RS_SERVER_ERROR_CONFIG,
+                           _("Cannot load the household form and poverty standards from %s to "
+                             "score records: %s"), self->config.data_dir, local_error->message);
+              return FALSE;
+            }
+          g_ptr_array_add (self->scorers, scorer);
+          g_async_queue_push (self->idle_scorers, scorer);
         }
     }
 
@@ -1357,8 +1364,8 @@ rs_server_free (RsServer *self)
     memset (self->tls_key_pem, 0, strlen (self->tls_key_pem));
   g_free (self->tls_cert_pem);
   g_free (self->tls_key_pem);
-  g_clear_pointer (&self->scorer, rs_scorer_free);
-  g_mutex_clear (&self->scorer_lock);
+  g_clear_pointer (&self->idle_scorers, g_async_queue_unref);
+  g_clear_pointer (&self->scorers, g_ptr_array_unref);
   rs_server_config_clear (&self->config);
   g_free (self);
 }

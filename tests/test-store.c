@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rs-store-private.h"
+#include "rs-test-fault-vfs.h"
 #include "rs-test.h"
 #include "rs-text.h"
 
@@ -20,11 +21,15 @@ static void
 remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
+  /* Names first, removal after: unlinking while reading a directory may skip entries. */
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (children, g_build_filename (path, name, NULL));
+  for (guint i = 0; i < children->len; i++)
     {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+      const char *child = g_ptr_array_index (children, i);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
         remove_tree (child);
@@ -268,6 +273,16 @@ START_TEST (test_pragmas_read_back)
 
     ck_assert_int_eq (pragma_int (db2, "PRAGMA synchronous"), 2);
     ck_assert_int_eq (pragma_int (db2, "PRAGMA foreign_keys"), 1);
+  }
+
+  {
+    g_autofree char *wal = g_build_filename (tmpdir, "store.db-wal", NULL);
+    GStatBuf st;
+
+    rs_record_free (new_draft (store, "uuid:ck", "Thôn 1", "HG-1", "A"));
+    ck_assert (rs_store_checkpoint (store, NULL));
+    ck_assert_int_eq (g_stat (wal, &st), 0);
+    ck_assert_int_eq (st.st_size, 0);
   }
 }
 END_TEST
@@ -533,6 +548,19 @@ START_TEST (test_list_filters)
   ck_assert_int_eq (by_village->len, 2);
   /* The finalized one changed last: first. */
   ck_assert_str_eq (((RsRecord *) by_village->pdata[0])->instance_id, "uuid:2");
+
+  /* A tablet clock thrown back to 2001 changes nothing in the order: the store's sequence
+   * decides, not the wall clock. */
+  ck_assert_int_eq (sqlite3_exec (_rs_store_get_db (store),
+                                  "UPDATE records SET updated_at = 978307200000000, "
+                                  "created_at = 978307200000000 WHERE instance_id = 'uuid:2'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+  {
+    g_autoptr(GPtrArray) again = rs_store_list_records (store, NULL, NULL);
+
+    ck_assert_str_eq (((RsRecord *) again->pdata[0])->instance_id, "uuid:2");
+    ck_assert_str_eq (((RsRecord *) again->pdata[2])->instance_id, "uuid:1");
+  }
 
   query = (RsRecordQuery) { .state = RS_RECORD_STATE_FINALIZED };
   finalized = rs_store_list_records (store, &query, NULL);
@@ -810,7 +838,8 @@ START_TEST (test_assignments)
 {
   g_autoptr(RsStore) store = open_store ("store.db");
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
-  g_autoptr(GPtrArray) second_list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
+  g_autoptr(GPtrArray) second_list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
   g_autoptr(GPtrArray) in_village = NULL;
   g_autoptr(GPtrArray) after = NULL;
   g_autoptr(RsRecord) draft = NULL;
@@ -906,6 +935,11 @@ START_TEST (test_export_csv)
     "</admin><head><name>Lò Thị\nMai</name></head><members><member><name>Mai</name></member>"
     "<member><name>Páo</name></member></members><meta><instanceID>uuid:c2</instanceID></meta>"
     "</household>";
+  /* No member yet: an empty group, which must not become a column of its own. */
+  const char *three =
+    "<household id=\"vn_household_review\" version=\"1\"><admin><village>Thôn 3</village>"
+    "</admin><members/><meta><instanceID>uuid:c3</instanceID></meta></household>";
+  g_autoptr(GBytes) xml3 = g_bytes_new_static (three, strlen (three));
   g_autoptr(GBytes) xml1 = g_bytes_new_static (one, strlen (one));
   g_autoptr(GBytes) xml2 = g_bytes_new_static (two, strlen (two));
   g_autofree char *dir = db_path ("csv");
@@ -919,14 +953,17 @@ START_TEST (test_export_csv)
                                          NULL, NULL, NULL));
   rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c2", xml2,
                                          NULL, NULL, NULL));
+  rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c3", xml3,
+                                         NULL, NULL, NULL));
   ck_assert (rs_store_export (store, RS_EXPORT_CSV, dir, NULL, &n, NULL));
-  ck_assert_int_eq (n, 2);
+  ck_assert_int_eq (n, 3);
 
   main_csv = read_text (dir, "vn_household_review.csv");
   ck_assert_str_eq (main_csv,
                     "KEY,admin/village,head/name,meta/instanceID\r\n"
                     "uuid:c1,Thôn 1,\"Nguyễn Văn \"\"Bình\"\", con\",uuid:c1\r\n"
-                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n");
+                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n"
+                    "uuid:c3,Thôn 3,,uuid:c3\r\n");
   /* uuid:c1 has one member only; the form says member repeats, so it still gets its own file. */
   members_csv = read_text (dir, "vn_household_review-members-member.csv");
   ck_assert_str_eq (members_csv,
@@ -1284,6 +1321,54 @@ START_TEST (test_disk_full)
 }
 END_TEST
 
+START_TEST (test_fsync_error_is_not_retried)
+{
+  g_autoptr(GBytes) first = make_instance ("uuid:io", NULL, "Thôn 1", "HG-1", "A", 1, "1");
+  g_autoptr(GBytes) second = make_instance ("uuid:io", NULL, "Thôn 1", "HG-1", "A", 1, "2");
+  g_autoptr(RsRecordUpdate) update1 = rs_record_update_new ("uuid:io", first, NULL);
+  g_autoptr(RsRecordUpdate) update2 = rs_record_update_new ("uuid:io", second, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsRecord) record = NULL;
+
+  rs_fault_vfs_install ();
+  {
+    g_autoptr(RsStore) store = open_store ("store.db");
+
+    rs_record_free (new_draft (store, "uuid:io", "Thôn 1", "HG-1", "A"));
+    ck_assert (rs_store_save_answer (store, update1, NULL));
+
+    rs_fault.fail_syncs = TRUE;
+    ck_assert (!rs_store_save_answer (store, update2, &error));
+    ck_assert_msg (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_IO), "%s",
+                   error->message);
+    /* One failed fsync, no second attempt at the commit. */
+    ck_assert_int_eq (rs_fault.failed_syncs, 1);
+    g_clear_error (&error);
+
+    /* The store closed itself: nothing more is tried until it is reopened. */
+    rs_fault.fail_syncs = FALSE;
+    ck_assert (!rs_store_save_answer (store, update2, &error));
+    ck_assert (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_IO));
+    ck_assert_int_eq (rs_fault.failed_syncs, 1);
+  }
+
+  /* Reopened, the record is read back from disk: the last confirmed answer or the one whose
+   * fsync failed (its bytes may have reached the disk), never anything else, and the file is
+   * sound. */
+  {
+    g_autoptr(RsStore) store = open_store ("store.db");
+    g_autofree char *check = NULL;
+
+    record = rs_store_get_record (store, "uuid:io", NULL);
+    ck_assert (g_bytes_equal (record->instance_xml, first)
+               || g_bytes_equal (record->instance_xml, second));
+    check = pragma_text (_rs_store_get_db (store), "PRAGMA integrity_check");
+    ck_assert_str_eq (check, "ok");
+  }
+  rs_fault_vfs_uninstall ();
+}
+END_TEST
+
 START_TEST (test_closed_store)
 {
   g_autoptr(RsStore) store = open_store ("store.db");
@@ -1508,6 +1593,7 @@ store_suite (void)
   tcase_add_test (files, test_corrupt_file_detected_not_overwritten);
   tcase_add_test (files, test_read_only);
   tcase_add_test (files, test_disk_full);
+  tcase_add_test (files, test_fsync_error_is_not_retried);
   suite_add_tcase (suite, files);
   return suite;
 }

@@ -1,0 +1,416 @@
+/* rs-records.c: what the app reads from and writes to the store, always off the main thread.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "rs-records.h"
+
+/**
+ * rs_records_display_state:
+ *
+ * Returns: how the home list shows a record in @state.
+ */
+RsDisplayState
+rs_records_display_state (RsRecordState state)
+{
+  switch (state)
+    {
+    case RS_RECORD_STATE_FINALIZED:
+      return RS_DISPLAY_STATE_FINALIZED;
+    case RS_RECORD_STATE_SENT:
+      return RS_DISPLAY_STATE_SENT;
+    case RS_RECORD_STATE_REJECTED:
+      return RS_DISPLAY_STATE_NEEDS_ATTENTION;
+    case RS_RECORD_STATE_DRAFT:
+    case RS_RECORD_STATE_DELETED:
+    default:
+      return RS_DISPLAY_STATE_DRAFT;
+    }
+}
+
+/* ---- opening ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  RsStore *store;
+  char    *device_id;
+} Opened;
+
+static void
+opened_free (Opened *opened)
+{
+  g_clear_object (&opened->store);
+  g_free (opened->device_id);
+  g_free (opened);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  Opened *opened;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("The folder for the records (%s) cannot be created. Check that "
+                                 "the tablet has free space."), dir);
+      return;
+    }
+  opened = g_new0 (Opened, 1);
+  opened->store = rs_store_new (path, RS_STORE_OPEN_DEFAULT, cancellable, &error);
+  if (opened->store != NULL)
+    opened->device_id = rs_store_dup_device_id (opened->store, &error);
+  if (error != NULL)
+    {
+      opened_free (opened);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, opened, (GDestroyNotify) opened_free);
+}
+
+void
+rs_records_open_async (const char          *db_path,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_open_async);
+  g_task_set_task_data (task, g_strdup (db_path), g_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+/**
+ * rs_records_open_finish:
+ * @out_device_id: (out) (transfer full): the tablet's id
+ *
+ * Returns: (transfer full): the open store.
+ */
+RsStore *
+rs_records_open_finish (GAsyncResult  *result,
+                        char         **out_device_id,
+                        GError       **error)
+{
+  Opened *opened = g_task_propagate_pointer (G_TASK (result), error);
+  RsStore *store;
+
+  if (opened == NULL)
+    return NULL;
+  store = g_steal_pointer (&opened->store);
+  if (out_device_id != NULL)
+    *out_device_id = g_steal_pointer (&opened->device_id);
+  opened_free (opened);
+  return store;
+}
+
+/* ---- Today ------------------------------------------------------------------------------ */
+
+void
+rs_home_data_free (RsHomeData *data)
+{
+  if (data == NULL)
+    return;
+  g_clear_pointer (&data->items, g_ptr_array_unref);
+  g_free (data);
+}
+
+static gboolean
+is_today (gint64 wall_us,
+          int    today_year,
+          int    today_day_of_year)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (wall_us / G_USEC_PER_SEC);
+
+  return when != NULL && g_date_time_get_year (when) == today_year
+         && g_date_time_get_day_of_year (when) == today_day_of_year;
+}
+
+static void
+load_home_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  RsStore *store = source_object;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) assignments = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  RsOutboxCounts counts = { 0 };
+  RsHomeData *data;
+
+  records = rs_store_list_records (store, NULL, &error);
+  if (records != NULL)
+    assignments = rs_store_list_assignments (store, NULL, &error);
+  if (assignments != NULL)
+    rs_store_outbox_counts (store, &counts, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  data = g_new0 (RsHomeData, 1);
+  data->items = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_home_item_free);
+  for (guint i = 0; i < records->len; i++)
+    {
+      RsRecord *record = g_ptr_array_index (records, i);
+
+      /* An edited sent record lives on as its newer version. */
+      if (record->superseded_by != NULL || record->state == RS_RECORD_STATE_DELETED)
+        continue;
+      g_ptr_array_add (data->items,
+                       rs_home_item_new (record->instance_id, record->summary.head_name,
+                                         record->summary.village, record->summary.household_code,
+                                         rs_records_display_state (record->state),
+                                         rs_classification_from_string (
+                                           record->summary.classification)));
+      if (record->state != RS_RECORD_STATE_DRAFT
+          && is_today (record->updated_at, g_date_time_get_year (now),
+                       g_date_time_get_day_of_year (now)))
+        data->reviewed_today++;
+    }
+  for (guint i = 0; i < assignments->len; i++)
+    {
+      RsAssignment *assignment = g_ptr_array_index (assignments, i);
+
+      if (assignment->record_instance_id != NULL)
+        continue;
+      g_ptr_array_add (data->items,
+                       rs_home_item_new (assignment->id, assignment->head_name,
+                                         assignment->village, assignment->household_code,
+                                         RS_DISPLAY_STATE_ASSIGNED,
+                                         RS_CLASSIFICATION_UNKNOWN));
+    }
+  data->waiting = counts.queued + counts.sending;
+  data->needing_attention = counts.parked;
+  g_task_return_pointer (task, data, (GDestroyNotify) rs_home_data_free);
+}
+
+void
+rs_records_load_home_async (RsStore             *store,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_load_home_async);
+  g_task_run_in_thread (task, load_home_thread);
+}
+
+RsHomeData *
+rs_records_load_home_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- sync page -------------------------------------------------------------------------- */
+
+static void
+sync_record_free (RsSyncRecord *record)
+{
+  g_free (record->instance_id);
+  g_free (record->head_name);
+  g_free (record->village);
+  g_free (record->message);
+  g_free (record);
+}
+
+void
+rs_sync_data_free (RsSyncData *data)
+{
+  if (data == NULL)
+    return;
+  g_clear_pointer (&data->waiting, g_ptr_array_unref);
+  g_clear_pointer (&data->refused, g_ptr_array_unref);
+  g_clear_pointer (&data->sent, g_ptr_array_unref);
+  g_clear_pointer (&data->log, g_ptr_array_unref);
+  g_free (data);
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const RsSyncRecord *x = *(RsSyncRecord * const *) a;
+  const RsSyncRecord *y = *(RsSyncRecord * const *) b;
+
+  return (x->updated_at < y->updated_at) - (x->updated_at > y->updated_at);
+}
+
+static void
+load_sync_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  RsStore *store = source_object;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(RsSyncData) data = g_new0 (RsSyncData, 1);
+
+  data->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_record_free);
+  data->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_record_free);
+  data->sent = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_record_free);
+
+  records = rs_store_list_records (store, NULL, &error);
+  if (records == NULL || !rs_store_outbox_counts (store, &data->counts, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data->log = rs_store_sync_log_list (store, NULL, 50, &error);
+  if (data->log == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      RsRecord *record = g_ptr_array_index (records, i);
+      g_autoptr(RsOutboxEntry) entry = NULL;
+      RsSyncRecord *item;
+      GPtrArray *target;
+
+      switch (record->state)
+        {
+        case RS_RECORD_STATE_FINALIZED:
+          target = data->waiting;
+          break;
+        case RS_RECORD_STATE_REJECTED:
+          target = data->refused;
+          break;
+        case RS_RECORD_STATE_SENT:
+          target = data->sent;
+          break;
+        case RS_RECORD_STATE_DRAFT:
+        case RS_RECORD_STATE_DELETED:
+        default:
+          continue;
+        }
+
+      item = g_new0 (RsSyncRecord, 1);
+      item->instance_id = g_strdup (record->instance_id);
+      item->head_name = g_strdup (record->summary.head_name);
+      item->village = g_strdup (record->summary.village);
+      item->state = record->state;
+      item->updated_at = record->updated_at;
+      entry = rs_store_outbox_get (store, record->instance_id, NULL);
+      if (entry != NULL)
+        {
+          item->outbox_id = entry->id;
+          item->http_status = entry->last_http_status;
+          item->message = g_strdup (entry->last_message);
+          item->attempts = entry->attempts;
+          item->next_attempt_at = entry->next_attempt_at;
+        }
+      g_ptr_array_add (target, item);
+    }
+  g_ptr_array_sort (data->sent, compare_newest_first);
+  g_task_return_pointer (task, g_steal_pointer (&data), (GDestroyNotify) rs_sync_data_free);
+}
+
+void
+rs_records_load_sync_async (RsStore             *store,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_load_sync_async);
+  g_task_run_in_thread (task, load_sync_thread);
+}
+
+RsSyncData *
+rs_records_load_sync_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+unpark_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 outbox_id = *(gint64 *) task_data;
+
+  if (!rs_store_outbox_unpark (source_object, outbox_id, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+rs_records_unpark_async (RsStore             *store,
+                         gint64               outbox_id,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_unpark_async);
+  g_task_set_task_data (task, g_memdup2 (&outbox_id, sizeof outbox_id), g_free);
+  g_task_run_in_thread (task, unpark_thread);
+}
+
+gboolean
+rs_records_unpark_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- one record ------------------------------------------------------------------------- */
+
+static void
+get_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  RsRecord *record = rs_store_get_record (source_object, task_data, &error);
+
+  if (record == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, record, (GDestroyNotify) rs_record_free);
+}
+
+void
+rs_records_get_async (RsStore             *store,
+                      const char          *instance_id,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_get_async);
+  g_task_set_task_data (task, g_strdup (instance_id), g_free);
+  g_task_run_in_thread (task, get_thread);
+}
+
+RsRecord *
+rs_records_get_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,94 @@
+/* rs-records.h: what the app reads from and writes to the store, always off the main thread.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "rs-format.h"
+#include "rs-store.h"
+
+G_BEGIN_DECLS
+
+RsDisplayState rs_records_display_state (RsRecordState state);
+
+/* Opening: the store and the tablet's device id. */
+void        rs_records_open_async        (const char          *db_path,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+RsStore    *rs_records_open_finish       (GAsyncResult        *result,
+                                          char               **out_device_id,
+                                          GError             **error);
+
+/* Today: the households (records in their latest version and assignments not started) and the
+ * counts at the top. */
+typedef struct
+{
+  GPtrArray *items;           /* (element-type RsHomeItem) */
+  guint      reviewed_today;
+  guint      waiting;
+  guint      needing_attention;
+} RsHomeData;
+
+void        rs_home_data_free            (RsHomeData          *data);
+void        rs_records_load_home_async   (RsStore             *store,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+RsHomeData *rs_records_load_home_finish  (GAsyncResult        *result,
+                                          GError             **error);
+
+/* The sync page: what waits, what was refused and why, what was sent when, the log. */
+typedef struct
+{
+  gint64         outbox_id;       /* 0 when the record has no outbox row */
+  char          *instance_id;
+  char          *head_name;
+  char          *village;
+  RsRecordState  state;
+  gint64         updated_at;      /* µs since 1970 */
+  int            http_status;     /* last answer of the server, 0 if none */
+  char          *message;         /* the server's message or the transfer error */
+  guint          attempts;
+  gint64         next_attempt_at;
+} RsSyncRecord;
+
+typedef struct
+{
+  RsOutboxCounts counts;
+  GPtrArray     *waiting;        /* (element-type RsSyncRecord) finalized, not sent yet */
+  GPtrArray     *refused;        /* (element-type RsSyncRecord) parked by the server */
+  GPtrArray     *sent;           /* (element-type RsSyncRecord) newest first */
+  GPtrArray     *log;            /* (element-type RsSyncLogEntry) newest first */
+} RsSyncData;
+
+void        rs_sync_data_free            (RsSyncData          *data);
+void        rs_records_load_sync_async   (RsStore             *store,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+RsSyncData *rs_records_load_sync_finish  (GAsyncResult        *result,
+                                          GError             **error);
+
+/* Sends a refused record again (after the enumerator fixed what the server said). */
+void        rs_records_unpark_async      (RsStore             *store,
+                                          gint64               outbox_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    rs_records_unpark_finish     (GAsyncResult        *result,
+                                          GError             **error);
+
+/* One record, with its XML. */
+void        rs_records_get_async         (RsStore             *store,
+                                          const char          *instance_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+RsRecord   *rs_records_get_finish        (GAsyncResult        *result,
+                                          GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsHomeData, rs_home_data_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsSyncData, rs_sync_data_free)
+
+G_END_DECLS
