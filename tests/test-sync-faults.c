@@ -223,7 +223,7 @@ proxy_start (Scenario *s,
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
   const char *argv[] = { proxy, "--target", target, "--seed", seed_text, "--fault-rate", "0.3",
-                         "--stall-ms", "1300", "--log", log, NULL };
+                         "--stall-ms", "1000", "--log", log, NULL };
 
   s->proxy = spawn (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proxy));
@@ -369,7 +369,7 @@ sync_run (Scenario *s,
   g_autofree char *nth = NULL;
   const char *argv[] = { cli, "--db", s->tablet_db, "sync", "--server", url, "--user", "demo",
                          "--password", "demo-password", "--connect-timeout-ms", "500",
-                         "--timeout-ms", "1200", "--low-speed-time", "1", "--retry-base-ms", "0",
+                         "--timeout-ms", "900", "--low-speed-time", "1", "--retry-base-ms", "0",
                          NULL };
   gboolean kill_server = allow_kills && g_rand_int_range (s->rand, 0, 8) == 0;
   int status;
