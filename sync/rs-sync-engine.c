@@ -569,6 +569,8 @@ rs_sync_engine_run_async (RsSyncEngine        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, rs_sync_engine_run_async);
+  /* A cancelled run still returns its report (what was sent before the cancel). */
+  g_task_set_check_cancellable (task, FALSE);
   if (!try_begin (self, &error))
     {
       g_task_return_error (task, error);
