@@ -360,7 +360,7 @@ sqlite_token_revoke (RsServerStore  *store,
   return changed > 0 ? (guint) changed : 0;
 }
 
-static char *
+static RsServerUser *
 sqlite_token_lookup (RsServerStore  *store,
                      const char     *token_sha256,
                      GError        **error)
@@ -370,7 +370,8 @@ sqlite_token_lookup (RsServerStore  *store,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = prepare (self, "SELECT t.username FROM device_tokens t JOIN users u USING (username)"
+  stmt = prepare (self, "SELECT u.username, u.role, u.communes, u.password_hash, u.digest_ha1,"
+                        " u.active FROM device_tokens t JOIN users u USING (username)"
                         " WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL AND u.active = 1",
                   error);
   if (stmt == NULL)
@@ -378,7 +379,7 @@ sqlite_token_lookup (RsServerStore  *store,
   bind_text (stmt, 1, token_sha256);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return column_dup (stmt, 0);
+    return user_from_row (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND,
                  _("This device token is unknown or revoked."));
@@ -616,22 +617,30 @@ record_put_locked (RsServerStoreSqlite  *self,
       g_autoptr(sqlite3_stmt) supersede = NULL;
       g_autoptr(sqlite3_stmt) known = NULL;
 
+      /* An edit may only replace a version of the same commune (the submitter's commune was
+       * checked for the new version). */
       supersede = prepare (self, "UPDATE records SET superseded_by = ?1 WHERE instance_id = ?2"
-                                 " AND superseded_by IS NULL", error);
+                                 " AND superseded_by IS NULL AND commune_code = ?3", error);
       if (supersede == NULL)
         return FALSE;
       bind_text (supersede, 1, submission->instance_id);
       bind_text (supersede, 2, submission->deprecated_id);
+      bind_text (supersede, 3, submission->commune_code);
       changed = step_done (self, supersede, error);
       if (changed < 0)
         return FALSE;
       if (changed == 0)
         {
-          known = prepare (self, "SELECT 1 FROM records WHERE instance_id = ?1", error);
+          known = prepare (self, "SELECT commune_code FROM records WHERE instance_id = ?1", error);
           if (known == NULL)
             return FALSE;
           bind_text (known, 1, submission->deprecated_id);
-          *outcome = sqlite3_step (known) == SQLITE_ROW ? RS_RECORD_STALE : RS_RECORD_UNKNOWN_BASE;
+          if (sqlite3_step (known) != SQLITE_ROW)
+            *outcome = RS_RECORD_UNKNOWN_BASE;
+          else if (g_strcmp0 (column_text (known, 0), submission->commune_code) != 0)
+            *outcome = RS_RECORD_OTHER_COMMUNE;
+          else
+            *outcome = RS_RECORD_STALE;
           return TRUE;
         }
     }

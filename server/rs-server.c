@@ -40,6 +40,8 @@ struct _RsServer
   guint8 digest_random[32];
   gboolean tls;
   gssize inflight_body_bytes;   /* atomic */
+  GHashTable *known_forms;      /* "id\x1fversion" seen in the store: published forms never change */
+  GMutex known_forms_lock;
   GPtrArray *scorers;           /* RsScorer, one per worker thread; NULL without a data dir */
   GAsyncQueue *idle_scorers;    /* a scorer keeps libxml2 XPath state: one record at a time */
 };
@@ -342,16 +344,13 @@ authenticate (Request               *request,
     {
       const char *token = request->path_token != NULL ? request->path_token : authorization + 7;
       g_autofree char *token_hash = NULL;
-      g_autofree char *username = NULL;
-      RsServerUser *user = NULL;
+      RsServerUser *user;
 
       while (*token == ' ')
         token++;
       token_hash = rs_server_auth_token_sha256 (token);
       *method = AUTH_TOKEN;
-      username = rs_server_store_token_lookup (server->store, token_hash, &error);
-      if (username != NULL)
-        user = rs_server_store_user_get (server->store, username, NULL);
+      user = rs_server_store_token_lookup (server->store, token_hash, &error);
       if (user != NULL && user->active)
         return user;
       rs_server_user_free (user);
@@ -534,10 +533,11 @@ static enum MHD_Result
 queue_too_large (struct MHD_Connection *connection,
                  Request               *request)
 {
+  g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT,
+                                            request->server->config.max_body_bytes);
   g_autofree char *message = g_strdup_printf (
-    _("The submission is larger than the server accepts (%" G_GSIZE_FORMAT " bytes); send the "
-      "photos in several parts or make them smaller."),
-    request->server->config.max_body_bytes);
+    _("The submission is larger than the server accepts (%s bytes); send the photos in several "
+      "parts or make them smaller."), limit);
 
   return queue_envelope (connection, request, MHD_HTTP_CONTENT_TOO_LARGE, message);
 }
@@ -566,6 +566,31 @@ submission_error_status (const GError *error)
       || g_error_matches (error, RS_SUBMISSION_ERROR, RS_SUBMISSION_ERROR_BAD_FIELD))
     return MHD_HTTP_BAD_REQUEST;
   return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Published (id, version) pairs never change or disappear, so a hit is remembered; a miss asks
+ * the store again (a form may be published while the server runs). */
+static gboolean
+form_is_published (RsServer   *server,
+                   const char *form_id,
+                   const char *version)
+{
+  g_autofree char *key = g_strconcat (form_id, "\x1f", version, NULL);
+  g_autoptr(RsServerForm) form = NULL;
+  gboolean known;
+
+  g_mutex_lock (&server->known_forms_lock);
+  known = g_hash_table_contains (server->known_forms, key);
+  g_mutex_unlock (&server->known_forms_lock);
+  if (known)
+    return TRUE;
+  form = rs_server_store_form_get (server->store, form_id, version, FALSE, NULL);
+  if (form == NULL)
+    return FALSE;
+  g_mutex_lock (&server->known_forms_lock);
+  g_hash_table_add (server->known_forms, g_steal_pointer (&key));
+  g_mutex_unlock (&server->known_forms_lock);
+  return TRUE;
 }
 
 /* Scores household reviews with the same core and standard files as the tablet. A record that
@@ -623,7 +648,6 @@ handle_submission (Request               *request,
                                                           MHD_HTTP_HEADER_CONTENT_TYPE);
   g_autoptr(GError) error = NULL;
   g_autoptr(RsSubmission) submission = NULL;
-  g_autoptr(RsServerForm) form = NULL;
   g_autofree char *classification = NULL;
   g_autofree char *score_json = NULL;
   g_autofree char *message = NULL;
@@ -640,9 +664,7 @@ handle_submission (Request               *request,
   if (submission == NULL)
     return queue_envelope (connection, request, submission_error_status (error), error->message);
 
-  form = rs_server_store_form_get (server->store, submission->form_id, submission->form_version,
-                                   FALSE, NULL);
-  if (form == NULL)
+  if (!form_is_published (server, submission->form_id, submission->form_version))
     {
       message = g_strdup_printf (_("The server does not accept form “%s” version “%s”; update "
                                    "the forms on the tablet."),
@@ -696,6 +718,14 @@ handle_submission (Request               *request,
                                      "server; send the original record first."),
                                  submission->deprecated_id);
       return queue_envelope (connection, request, MHD_HTTP_CONFLICT, message);
+    case RS_RECORD_OTHER_COMMUNE:
+      detail = g_strdup_printf ("%s replaces %s of another commune", submission->instance_id,
+                                submission->deprecated_id);
+      audit (request, connection, "forbidden", user->username, detail);
+      message = g_strdup_printf (_("The version this edit replaces (%s) belongs to another "
+                                   "commune; an edit must keep the household's commune."),
+                                 submission->deprecated_id);
+      return queue_envelope (connection, request, MHD_HTTP_FORBIDDEN, message);
     case RS_RECORD_STORED:
     case RS_RECORD_DUPLICATE:
     default:
@@ -1220,6 +1250,8 @@ rs_server_new (RsServerStore        *store,
   self->config.tls_key_path = g_strdup (config->tls_key_path);
   self->config.forms_dir = g_strdup (config->forms_dir);
   self->config.data_dir = g_strdup (config->data_dir);
+  self->known_forms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->known_forms_lock);
   return self;
 }
 
@@ -1364,6 +1396,8 @@ rs_server_free (RsServer *self)
     memset (self->tls_key_pem, 0, strlen (self->tls_key_pem));
   g_free (self->tls_cert_pem);
   g_free (self->tls_key_pem);
+  g_clear_pointer (&self->known_forms, g_hash_table_unref);
+  g_mutex_clear (&self->known_forms_lock);
   g_clear_pointer (&self->idle_scorers, g_async_queue_unref);
   g_clear_pointer (&self->scorers, g_ptr_array_unref);
   rs_server_config_clear (&self->config);

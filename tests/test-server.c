@@ -245,6 +245,9 @@ typedef struct
   const char *path;
   const char *token;          /* Authorization: Bearer */
   const char *digest;         /* "user:password" for Digest */
+  const char *basic;          /* "user:password" for Basic */
+  const char *base;           /* another server than the fixture's (https://…) */
+  const char *cainfo;         /* CA file for https */
   const char *xml;            /* POST as multipart with this xml_submission_file */
   gsize attachment_size;      /* an extra attachment part of this many bytes */
   const char *raw_body;       /* POST this body as-is (with raw_content_type) */
@@ -258,7 +261,8 @@ http (const Call *call)
   CURL *curl = curl_easy_init ();
   struct curl_slist *headers = NULL;
   curl_mime *mime = NULL;
-  g_autofree char *url = g_strconcat (fx.base, call->path, NULL);
+  g_autofree char *url = g_strconcat (call->base != NULL ? call->base : fx.base, call->path,
+                                      NULL);
   g_autofree char *bearer = NULL;
   g_autofree char *attachment = NULL;
   Reply *reply = g_new0 (Reply, 1);
@@ -279,6 +283,13 @@ http (const Call *call)
       curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_DIGEST);
       curl_easy_setopt (curl, CURLOPT_USERPWD, call->digest);
     }
+  if (call->basic != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+      curl_easy_setopt (curl, CURLOPT_USERPWD, call->basic);
+    }
+  if (call->cainfo != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, call->cainfo);
   if (call->xml != NULL)
     {
       curl_mimepart *part;
@@ -447,11 +458,15 @@ START_TEST (test_deprecated_edit_and_stale)
   g_autofree char *v2 = make_xml ("uuid:bbbb-2", "19183", "uuid:bbbb-1", "v2");
   g_autofree char *v3 = make_xml ("uuid:bbbb-3", "19183", "uuid:bbbb-1", "v3");
   g_autofree char *orphan = make_xml ("uuid:cccc-2", "19183", "uuid:never-sent", "x");
+  g_autofree char *foreign = make_xml ("uuid:zzzz-1", "19999", NULL, "foreign");
+  g_autofree char *hijack = make_xml ("uuid:zzzz-2", "19183", "uuid:zzzz-1", "hijack");
   g_autoptr(Reply) r1 = submit (v1, fx.token_demo);
   g_autoptr(Reply) r2 = submit (v2, fx.token_demo);
   g_autoptr(Reply) r2_again = submit (v2, fx.token_demo);
   g_autoptr(Reply) r3 = submit (v3, fx.token_demo);
   g_autoptr(Reply) r4 = submit (orphan, fx.token_demo);
+  g_autoptr(Reply) r5 = submit (foreign, fx.token_other);
+  g_autoptr(Reply) r6 = submit (hijack, fx.token_demo);
   g_autoptr(GPtrArray) latest = g_ptr_array_new_with_free_func (g_free);
 
   ck_assert_int_eq (r1->status, 201);
@@ -461,7 +476,11 @@ START_TEST (test_deprecated_edit_and_stale)
   assert_envelope (r3, "error");
   ck_assert (strstr (r3->body->str, "uuid:bbbb-1") != NULL);
   ck_assert_int_eq (r4->status, 409);
-  ck_assert_int_eq (record_count (), 2);
+  /* An enumerator of 19183 cannot replace a record of commune 19999 by naming it. */
+  ck_assert_int_eq (r5->status, 201);
+  ck_assert_int_eq (r6->status, 403);
+  assert_envelope (r6, "error");
+  ck_assert_int_eq (record_count (), 3);
   ck_assert (rs_server_store_records_foreach (fx.store, "19183", TRUE, collect_latest, latest,
                                               NULL));
   ck_assert_uint_eq (latest->len, 1);
@@ -573,6 +592,82 @@ START_TEST (test_revoked_token)
   assert_envelope (reply, "error");
   ck_assert_int_eq (record_count (), 0);
   ck_assert_int_ge (rs_server_store_audit_count (fx.store, "auth_failure", NULL), 1);
+}
+END_TEST
+
+/* Basic sends the password itself: refused over plain HTTP, accepted over HTTPS. */
+START_TEST (test_tls_and_basic)
+{
+  g_autofree char *cert = g_build_filename (rs_test_srcdir (), "tests", "data", "server",
+                                            "test-cert.pem", NULL);
+  g_autofree char *key = g_build_filename (rs_test_srcdir (), "tests", "data", "server",
+                                           "test-key.pem", NULL);
+  g_autofree char *xml = make_xml ("uuid:tls-1", "19183", NULL, "tls");
+  g_autoptr(RsServer) tls_server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tls_base = NULL;
+  RsServerConfig config;
+  Call plain = { .method = "HEAD", .path = "/submission", .basic = "demo:demo-password" };
+  g_autoptr(Reply) refused = http (&plain);
+
+  ck_assert_int_eq (refused->status, 401);
+  ck_assert (has_header (refused, "X-OpenRosa-Version: 1.0"));
+
+  rs_server_config_init (&config);
+  config.port = 0;
+  config.connection_timeout_s = 2;
+  config.tls_cert_path = g_strdup (cert);
+  config.tls_key_path = g_strdup (key);
+  tls_server = rs_server_new (fx.store, &config);
+  rs_server_config_clear (&config);
+  ck_assert_msg (rs_server_start (tls_server, &error), "%s", error ? error->message : "");
+  tls_base = g_strdup_printf ("https://127.0.0.1:%u", rs_server_get_port (tls_server));
+  {
+    Call head = { .method = "HEAD", .path = "/submission", .basic = "demo:demo-password",
+                  .base = tls_base, .cainfo = cert };
+    Call wrong = { .method = "HEAD", .path = "/submission", .basic = "demo:not-the-password",
+                   .base = tls_base, .cainfo = cert };
+    Call post = { .method = "POST", .path = "/submission", .basic = "demo:demo-password",
+                  .base = tls_base, .cainfo = cert, .xml = xml };
+    g_autoptr(Reply) ok = http (&head);
+    g_autoptr(Reply) denied = http (&wrong);
+    g_autoptr(Reply) stored = http (&post);
+
+    ck_assert_int_eq (ok->status, 204);
+    ck_assert (has_header (ok, "X-OpenRosa-Version: 1.0"));
+    ck_assert_int_eq (denied->status, 401);
+    ck_assert_int_eq (stored->status, 201);
+    ck_assert_int_eq (record_count (), 1);
+  }
+}
+END_TEST
+
+/* Bodies in flight are bounded all together: over the budget the answer is 503 + Retry-After. */
+START_TEST (test_inflight_budget_busy)
+{
+  g_autoptr(RsServer) small = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *small_base = NULL;
+  g_autofree char *xml = make_xml ("uuid:busy-1", "19183", NULL, "busy");
+  RsServerConfig config;
+
+  rs_server_config_init (&config);
+  config.port = 0;
+  config.max_inflight_body_bytes = 512;
+  small = rs_server_new (fx.store, &config);
+  rs_server_config_clear (&config);
+  ck_assert_msg (rs_server_start (small, &error), "%s", error ? error->message : "");
+  small_base = g_strdup_printf ("http://127.0.0.1:%u", rs_server_get_port (small));
+  {
+    Call call = { .method = "POST", .path = "/submission", .token = fx.token_demo,
+                  .base = small_base, .xml = xml, .attachment_size = 4096 };
+    g_autoptr(Reply) reply = http (&call);
+
+    ck_assert_int_eq (reply->status, 503);
+    ck_assert (has_header (reply, "Retry-After: 30"));
+    assert_envelope (reply, "error");
+  }
+  ck_assert_int_eq (record_count (), 0);
 }
 END_TEST
 
@@ -828,6 +923,14 @@ run_cli (const char *const *args,
   return output;
 }
 
+static gboolean
+copy_assignment (const RsServerAssignment *row,
+                 gpointer                  user_data)
+{
+  g_ptr_array_add (user_data, rs_server_assignment_copy (row));
+  return TRUE;
+}
+
 START_TEST (test_cli_init_users_export)
 {
   g_autofree char *location = NULL;
@@ -879,8 +982,44 @@ START_TEST (test_cli_init_users_export)
     ck_assert_int_eq (status, 0);
   }
 
+  {
+    g_autofree char *form_path = g_build_filename (fx.tmpdir, "form.xml", NULL);
+    g_autofree char *csv_path = g_build_filename (fx.tmpdir, "households.csv", NULL);
+    const char *form_args[] = { "form", "add", form_path, "--db", location, NULL };
+    const char *csv_args[] = { "assignments", "import", csv_path, "--commune", "19183", "--db",
+                               location, NULL };
+
+    ck_assert (g_file_set_contents (form_path, TEST_FORM, -1, NULL));
+    ck_assert (g_file_set_contents (csv_path, "commune_code,household_code,head_name\n"
+                                              "19183,H-1,Lò Thị Mai\n19183,H-2,Vàng A Sử\n",
+                                    -1, NULL));
+    g_free (out);
+    out = run_cli (form_args, &status);
+    ck_assert_int_eq (status, 0);
+    g_free (out);
+    out = run_cli (csv_args, &status);
+    ck_assert_int_eq (status, 0);
+    g_remove (form_path);
+    g_remove (csv_path);
+  }
+
   store = rs_server_store_open (location, FALSE, NULL);
   ck_assert (store != NULL);
+  {
+    g_autoptr(RsServerForm) published = rs_server_store_form_get (store, "test_form", "7", TRUE,
+                                                                  NULL);
+    g_autoptr(GPtrArray) households = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rs_server_assignment_free);
+
+    ck_assert (published != NULL);
+    ck_assert_uint_eq (g_bytes_get_size (published->xml), strlen (TEST_FORM));
+    ck_assert (rs_server_store_assignments_foreach (store, "19183", copy_assignment, households,
+                                                    NULL));
+    /* The import replaced the demo assignment of commune 19183. */
+    ck_assert_uint_eq (households->len, 2);
+    ck_assert_str_eq (((RsServerAssignment *) g_ptr_array_index (households, 1))->head_name,
+                      "Vàng A Sử");
+  }
   {
     g_autoptr(RsServerUser) ward = rs_server_store_user_get (store, "ward", NULL);
     ck_assert (ward != NULL && !ward->active);
@@ -1026,6 +1165,8 @@ add_server_tests (TCase *tc)
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (bad_inputs));
   tcase_add_test (tc, test_digest_and_chunked_submission);
   tcase_add_test (tc, test_revoked_token);
+  tcase_add_test (tc, test_tls_and_basic);
+  tcase_add_test (tc, test_inflight_budget_busy);
   tcase_add_test (tc, test_slowloris_closed);
   tcase_add_test (tc, test_concurrent_identical_posts);
   tcase_add_test (tc, test_household_scored_at_ingest);
