@@ -58,6 +58,8 @@ rs_cli_sync (RsCliContext  *ctx,
   int low_speed_time = 0;
   int retry_base_ms = -1;
   gboolean due_only = FALSE;
+  gboolean update_forms = FALSE;
+  g_auto(GStrv) communes = NULL;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server, N_("District server address"), "URL" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("User name (Digest authentication)"), "U" },
@@ -77,6 +79,10 @@ rs_cli_sync (RsCliContext  *ctx,
       N_("Give up after this many seconds below 100 bytes/s (default 60)"), "S" },
     { "retry-base-ms", 0, 0, G_OPTION_ARG_INT, &retry_base_ms,
       N_("First retry delay (default 2000)"), "MS" },
+    { "update-forms", 0, 0, G_OPTION_ARG_NONE, &update_forms,
+      N_("Also download new form versions from the server"), NULL },
+    { "assignments", 0, 0, G_OPTION_ARG_STRING_ARRAY, &communes,
+      N_("Also download the households to visit in this commune (repeatable)"), "CODE" },
     { "due-only", 0, 0, G_OPTION_ARG_NONE, &due_only,
       N_("Send only records whose retry time has come (like an automatic sync)"), NULL },
     { NULL }
@@ -89,6 +95,7 @@ rs_cli_sync (RsCliContext  *ctx,
   RsOpenRosaLimits limits;
   RsRetryPolicy policy;
   guint kill_countdown = 0;
+  int status;
   const char *env;
 
   g_option_context_set_summary (options, _("Sends the finalized records to the district server."));
@@ -103,6 +110,15 @@ rs_cli_sync (RsCliContext  *ctx,
       rs_cli_error (_("sync needs --db PATH and --server URL"));
       return 2;
     }
+  {
+    g_autoptr(RsOpenRosaClient) check = rs_openrosa_client_new (server, &error);
+
+    if (check == NULL)
+      {
+        rs_cli_error ("%s", error->message);
+        return 2;
+      }
+  }
   if (password == NULL && user != NULL)
     password = g_strdup (g_getenv ("RASOAT_SYNC_PASSWORD"));
   if (user != NULL && password == NULL)
@@ -173,5 +189,53 @@ rs_cli_sync (RsCliContext  *ctx,
     }
   printf (_("%u waiting, %u sent, %u parked, %u to retry, %u not tried\n"), report->n_waiting,
           report->n_sent, report->n_parked, report->n_retry, report->n_not_tried);
-  return rs_sync_report_all_acknowledged (report) ? 0 : 1;
+  status = rs_sync_report_all_acknowledged (report) ? 0 : 1;
+
+  /* Records parked by earlier runs are not acknowledged either. */
+  {
+    RsOutboxCounts counts = { 0, };
+
+    if (!rs_store_outbox_counts (store, &counts, &error))
+      {
+        rs_cli_error ("%s", error->message);
+        g_clear_error (&error);
+        status = 1;
+      }
+    else if (counts.parked > 0 || counts.queued > 0 || counts.sending > 0)
+      {
+        printf (_("Still on the tablet: %u waiting, %u parked (refused by the server; see "
+                  "rasoat-cli list --state rejected)\n"), counts.queued + counts.sending,
+                counts.parked);
+        status = 1;
+      }
+  }
+
+  if (update_forms)
+    {
+      guint n = 0;
+
+      if (rs_sync_engine_update_forms (engine, NULL, &n, &error))
+        printf (_("%u forms updated\n"), n);
+      else
+        {
+          rs_cli_error ("%s", error->message);
+          g_clear_error (&error);
+          status = 1;
+        }
+    }
+  if (communes != NULL)
+    {
+      guint n = 0;
+
+      if (rs_sync_engine_update_assignments (engine, (const char * const *) communes, NULL, &n,
+                                             &error))
+        printf (_("%u households to visit\n"), n);
+      else
+        {
+          rs_cli_error ("%s", error->message);
+          g_clear_error (&error);
+          status = 1;
+        }
+    }
+  return status;
 }

@@ -46,6 +46,7 @@ struct _RsFormSession
   xmlDocPtr           doc;
   RsXPathEnv         *env;
   xmlXPathContextPtr  ctx;
+  xmlXPathContextPtr  nested_ctx;     /* for jr:choice-name's itemset lookups mid-evaluation */
   GDateTime          *start_time;
   char               *saved_time_start;   /* meta/timeStart of a reloaded record */
   char               *language;
@@ -992,6 +993,7 @@ session_new (RsForm    *form,
                                g_ptr_array_index (form->secondary_nodes, i));
   rs_xpath_env_set_choice_labels (self->env, choice_label_for, self);
   self->ctx = rs_xpath_context_new (doc, self->env);
+  self->nested_ctx = rs_xpath_context_new (doc, self->env);
   self->start_time = rs_xpath_env_get_now (self->env);
   self->language = g_strdup (form->default_language);
   self->marks = g_new0 (Mark, MAX (form->items->len, 1));
@@ -1207,6 +1209,7 @@ rs_form_session_finalize (GObject *object)
       g_clear_pointer (&self->marks, g_free);
     }
   g_clear_pointer (&self->ctx, xmlXPathFreeContext);
+  g_clear_pointer (&self->nested_ctx, xmlXPathFreeContext);
   g_clear_pointer (&self->env, rs_xpath_env_free);
   g_clear_pointer (&self->start_time, g_date_time_unref);
   g_clear_pointer (&self->form, rs_form_unref);
@@ -1884,6 +1887,75 @@ render_text (RsFormSession *self,
   return collapse_spaces (out->str);
 }
 
+/* The text of a label without evaluating outputs (used from inside an evaluation). */
+static char *
+plain_text (RsFormSession *self,
+            RsFormText    *text)
+{
+  RsFormText *resolved = _rs_form_resolve_text (self->form, text, self->language);
+  GString *out;
+  char *result;
+
+  if (resolved == NULL || resolved->parts == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  for (guint p = 0; p < resolved->parts->len; p++)
+    {
+      RsTextPart *part = g_ptr_array_index (resolved->parts, p);
+
+      if (part->text != NULL)
+        g_string_append (out, part->text);
+    }
+  result = collapse_spaces (out->str);
+  g_string_free (out, TRUE);
+  return result;
+}
+
+/* jr:choice-name() for a question whose choices come from an itemset: the itemset is evaluated
+ * at the question's first instance, on a second context so the evaluation that called us is
+ * left as it was. */
+static char *
+itemset_label_for (RsFormSession *self,
+                   RsFormNode    *tnode,
+                   const char    *value)
+{
+  RsFormControl *control = tnode->control;
+  g_autoptr(GPtrArray) instances = g_ptr_array_new ();
+  xmlNodePtr saved_current = rs_xpath_env_get_current (self->env);
+  xmlXPathObjectPtr nodes;
+  char *label = NULL;
+
+  collect_instances (xmlDocGetRootElement (self->doc), tnode, instances);
+  if (instances->len == 0)
+    return NULL;
+  nodes = rs_xpath_eval (self->nested_ctx, control->itemset, g_ptr_array_index (instances, 0),
+                         NULL);
+  for (int i = 0; label == NULL && nodes != NULL && nodes->type == XPATH_NODESET
+                  && nodes->nodesetval != NULL && i < nodes->nodesetval->nodeNr; i++)
+    {
+      xmlNodePtr item = nodes->nodesetval->nodeTab[i];
+      g_autofree char *item_value = rs_xpath_eval_string (self->nested_ctx,
+                                                          control->itemset_value, item, NULL);
+
+      if (g_str_equal (item_value, value))
+        {
+          g_autofree char *text = rs_xpath_eval_string (self->nested_ctx,
+                                                        control->itemset_label, item, NULL);
+
+          if (control->itemset_label_itext)
+            {
+              RsFormText lookup = { text, NULL };
+              label = plain_text (self, &lookup);
+            }
+          if (label == NULL)
+            label = g_steal_pointer (&text);
+        }
+    }
+  xmlXPathFreeObject (nodes);
+  rs_xpath_env_set_current (self->env, saved_current);
+  return label;
+}
+
 static char *
 choice_label_for (const char *question_path,
                   const char *value,
@@ -1898,26 +1970,10 @@ choice_label_for (const char *question_path,
       RsFormChoice *choice = g_ptr_array_index (choices, i);
 
       if (g_str_equal (choice->value, value))
-        {
-          /* Called from inside an evaluation: only the text, no nested outputs. */
-          RsFormText *resolved = _rs_form_resolve_text (self->form, choice->label,
-                                                        self->language);
-          GString *out = g_string_new (NULL);
-
-          for (guint p = 0; resolved != NULL && resolved->parts != NULL
-                            && p < resolved->parts->len; p++)
-            {
-              RsTextPart *part = g_ptr_array_index (resolved->parts, p);
-              if (part->text != NULL)
-                g_string_append (out, part->text);
-            }
-          {
-            char *label = collapse_spaces (out->str);
-            g_string_free (out, TRUE);
-            return label;
-          }
-        }
+        return plain_text (self, choice->label);
     }
+  if (tnode != NULL && tnode->control != NULL && tnode->control->itemset != NULL)
+    return itemset_label_for (self, tnode, value);
   return NULL;
 }
 

@@ -18,7 +18,7 @@ typedef enum
   RS_FORM_SESSION_ERROR_NO_SUCH_PATH,    /* no node (or repeat instance) at that path */
   RS_FORM_SESSION_ERROR_READ_ONLY,       /* calculated or read-only question */
   RS_FORM_SESSION_ERROR_INVALID_VALUE,   /* the value does not fit the question's type */
-  RS_FORM_SESSION_ERROR_REPEAT,          /* adding or removing that repeat instance is not allowed */
+  RS_FORM_SESSION_ERROR_REPEAT,          /* that repeat instance cannot be added or removed */
   RS_FORM_SESSION_ERROR_INSTANCE,        /* a saved instance that does not belong to the form */
   RS_FORM_SESSION_ERROR_UNKNOWN_LANGUAGE,
 } RsFormSessionError;

@@ -1740,8 +1740,9 @@ rs_form_new_from_data (const char  *data,
   if (form->form_doc == NULL)
     {
       xmlErrorPtr xml_error = xmlCtxtGetLastError (parser);
-      g_autofree char *detail = g_strstrip (g_strdup (xml_error != NULL && xml_error->message != NULL
-                                                      ? xml_error->message : "?"));
+      const char *reason = xml_error != NULL && xml_error->message != NULL ? xml_error->message
+                                                                           : "?";
+      g_autofree char *detail = g_strstrip (g_strdup (reason));
 
       g_set_error (error, RS_FORM_ERROR, RS_FORM_ERROR_MALFORMED,
                    _("Line %d: the form is not well-formed XML (%s). Check that the file is a "

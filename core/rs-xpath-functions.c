@@ -98,6 +98,13 @@ rs_xpath_env_set_current (RsXPathEnv *env,
   env->current = node;
 }
 
+xmlNodePtr
+rs_xpath_env_get_current (RsXPathEnv *env)
+{
+  g_return_val_if_fail (env != NULL, NULL);
+  return env->current;
+}
+
 /* ---- conversions ---------------------------------------------------------------------------- */
 
 static RsXPathEnv *

@@ -55,6 +55,7 @@ void        rs_xpath_env_set_choice_labels (RsXPathEnv             *env,
 /* The node current() returns and once() looks at; set by rs_xpath_eval(). */
 void        rs_xpath_env_set_current      (RsXPathEnv *env,
                                            xmlNodePtr  node);
+xmlNodePtr  rs_xpath_env_get_current      (RsXPathEnv *env);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsXPathEnv, rs_xpath_env_free)
 

@@ -782,6 +782,21 @@ post_once (RsOpenRosaClient *self,
   return code;
 }
 
+static gint64
+chunk_size (GPtrArray *chunk,
+            gsize      xml_size)
+{
+  gint64 size = (gint64) xml_size + PART_OVERHEAD;
+
+  for (guint i = 0; i < chunk->len; i++)
+    {
+      RsOpenRosaAttachment *a = g_ptr_array_index (chunk, i);
+
+      size += (gint64) g_bytes_get_size (a->data) + PART_OVERHEAD;
+    }
+  return size;
+}
+
 RsOpenRosaResult *
 rs_openrosa_client_submit (RsOpenRosaClient *self,
                            GBytes           *xml,
@@ -789,26 +804,40 @@ rs_openrosa_client_submit (RsOpenRosaClient *self,
                            GCancellable     *cancellable)
 {
   RsOpenRosaResult *result = g_new0 (RsOpenRosaResult, 1);
-  g_autoptr(GPtrArray) chunks = NULL;
+  gint64 limit;
+  gboolean split_again = TRUE;
 
   g_return_val_if_fail (xml != NULL, result);
 
   result->kind = RS_REQUEST_SUBMIT;
-  chunks = split_attachments (attachments, g_bytes_get_size (xml),
-                              effective_accept_length (self));
-  for (guint i = 0; i < chunks->len; i++)
+  limit = effective_accept_length (self);
+  /* A 413 (often a proxy with a smaller limit than the server announced) on a chunk that has
+   * several attachments: halve the limit and send again; identical XML makes that safe. */
+  while (split_again)
     {
-      RsRetryInput input;
-      RsRetryDecision decision;
+      g_autoptr(GPtrArray) chunks = split_attachments (attachments, g_bytes_get_size (xml), limit);
 
-      result->n_posts++;
-      post_once (self, xml, g_ptr_array_index (chunks, i), i + 1 < chunks->len, cancellable,
-                 result);
-      /* Every chunk must be acknowledged; the first that is not decides for the submission. */
-      rs_openrosa_result_to_retry_input (result, 1, &input);
-      decision = rs_retry_policy_decide (NULL, &input);
-      if (decision.action != RS_RETRY_ACTION_SUCCESS)
-        break;
+      split_again = FALSE;
+      for (guint i = 0; i < chunks->len; i++)
+        {
+          GPtrArray *chunk = g_ptr_array_index (chunks, i);
+          RsRetryInput input;
+          RsRetryDecision decision;
+
+          result->n_posts++;
+          post_once (self, xml, chunk, i + 1 < chunks->len, cancellable, result);
+          if (result->curl_code == CURLE_OK && result->http_status == 413 && chunk->len > 1)
+            {
+              limit = chunk_size (chunk, g_bytes_get_size (xml)) / 2;
+              split_again = TRUE;
+              break;
+            }
+          /* Every chunk must be acknowledged; the first that is not decides. */
+          rs_openrosa_result_to_retry_input (result, 1, &input);
+          decision = rs_retry_policy_decide (NULL, &input);
+          if (decision.action != RS_RETRY_ACTION_SUCCESS)
+            return result;
+        }
     }
   return result;
 }

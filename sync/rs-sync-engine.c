@@ -41,6 +41,7 @@ struct _RsSyncEngine
   GNetworkMonitor  *monitor;
   gulong            network_changed_id;
   guint             timer_id;
+  gboolean          queued_while_running;
   GCancellable     *auto_cancellable;
 };
 
@@ -68,6 +69,9 @@ static guint signals[N_SIGNALS];
 
 static void schedule_timer (RsSyncEngine *self,
                             gint64        wake_at);
+typedef struct _RunConfig RunConfig;
+static RsOpenRosaClient *client_from_config (const RunConfig  *config,
+                                             GError          **error);
 
 void
 rs_sync_item_free (RsSyncItem *item)
@@ -167,7 +171,7 @@ emit_record_finished (RsSyncEngine     *self,
 
 /* ---- one run ------------------------------------------------------------------------------ */
 
-typedef struct
+struct _RunConfig
 {
   RsSyncRunMode     mode;
   char             *server_url;
@@ -179,7 +183,7 @@ typedef struct
   char             *ca_file;
   RsOpenRosaLimits  limits;
   RsRetryPolicy     policy;
-} RunConfig;
+};
 
 static void
 run_config_free (RunConfig *config)
@@ -315,7 +319,7 @@ run_blocking (RsSyncEngine    *self,
       return g_steal_pointer (&report);
     }
 
-  client = rs_openrosa_client_new (config->server_url, &local_error);
+  client = client_from_config (config, &local_error);
   if (client == NULL)
     {
       RsRetryDecision bad = { RS_RETRY_ACTION_STOP_CONFIG, RS_RETRY_REASON_BAD_ADDRESS, 0, TRUE };
@@ -326,15 +330,6 @@ run_blocking (RsSyncEngine    *self,
       g_error_free (local_error);
       return g_steal_pointer (&report);
     }
-  if (config->username != NULL)
-    rs_openrosa_client_set_credentials (client, config->username, config->password);
-  if (config->token != NULL)
-    rs_openrosa_client_set_token (client, config->token);
-  if (config->device_id != NULL)
-    rs_openrosa_client_set_device_id (client, config->device_id);
-  rs_openrosa_client_set_pinned_key (client, config->pinned_key);
-  rs_openrosa_client_set_ca_file (client, config->ca_file);
-  rs_openrosa_client_set_limits (client, &config->limits);
 
   /* Pre-flight: authentication, TLS and captive portals before any record is touched. */
   head = rs_openrosa_client_preflight (client, cancellable);
@@ -344,12 +339,11 @@ run_blocking (RsSyncEngine    *self,
     {
       head_message = result_message (head);
       set_stop (report, &decision, head->http_status, head_message);
+      if (head_message == NULL)
+        head_message = g_strdup (rs_retry_reason_to_string (decision.reason));
       report->n_not_tried = due->len;
       if (!rs_store_sync_log_add (self->store, NULL, rs_retry_action_to_string (decision.action),
-                                  (int) head->http_status,
-                                  head_message != NULL ? head_message
-                                                       : rs_retry_reason_to_string (decision.reason),
-                                  &local_error))
+                                  (int) head->http_status, head_message, &local_error))
         {
           store_failed (error, local_error);
           return NULL;
@@ -436,12 +430,14 @@ run_blocking (RsSyncEngine    *self,
           break;
         }
       if (ok)
-        ok = rs_store_sync_log_add (self->store, entry->instance_id,
-                                    rs_retry_action_to_string (decision.action),
-                                    (int) result->http_status,
-                                    item->message != NULL ? item->message
-                                                          : rs_retry_reason_to_string (item->reason),
-                                    &local_error);
+        {
+          const char *logged = item->message != NULL ? item->message
+                                                     : rs_retry_reason_to_string (item->reason);
+
+          ok = rs_store_sync_log_add (self->store, entry->instance_id,
+                                      rs_retry_action_to_string (decision.action),
+                                      (int) result->http_status, logged, &local_error);
+        }
       if (!ok)
         {
           store_failed (error, local_error);
@@ -573,6 +569,8 @@ rs_sync_engine_run_async (RsSyncEngine        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, rs_sync_engine_run_async);
+  /* A cancelled run still returns its report (what was sent before the cancel). */
+  g_task_set_check_cancellable (task, FALSE);
   if (!try_begin (self, &error))
     {
       g_task_return_error (task, error);
@@ -605,9 +603,315 @@ rs_sync_engine_run_finish (RsSyncEngine  *self,
       if (report != NULL)
         g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, report);
       if (self->automatic && !self->suspended)
-        schedule_timer (self, run != NULL ? run->wakeup : 0);
+        {
+          gint64 wakeup = run != NULL ? run->wakeup : 0;
+
+          if (self->queued_while_running)
+            wakeup = now_us ();
+          schedule_timer (self, wakeup);
+        }
+      self->queued_while_running = FALSE;
     }
   return report;
+}
+
+/* ---- forms and assignments ------------------------------------------------------------------- */
+
+static RsOpenRosaClient *
+client_from_config (const RunConfig  *config,
+                    GError          **error)
+{
+  RsOpenRosaClient *client = rs_openrosa_client_new (config->server_url, error);
+
+  if (client == NULL)
+    return NULL;
+  if (config->username != NULL)
+    rs_openrosa_client_set_credentials (client, config->username, config->password);
+  if (config->token != NULL)
+    rs_openrosa_client_set_token (client, config->token);
+  if (config->device_id != NULL)
+    rs_openrosa_client_set_device_id (client, config->device_id);
+  rs_openrosa_client_set_pinned_key (client, config->pinned_key);
+  rs_openrosa_client_set_ca_file (client, config->ca_file);
+  rs_openrosa_client_set_limits (client, &config->limits);
+  return client;
+}
+
+static gboolean
+form_is_current (RsStore                  *store,
+                 const RsOpenRosaFormInfo *info)
+{
+  g_autofree char *version = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GBytes) xml = rs_store_get_form (store, info->form_id, info->version, &version, &hash,
+                                             NULL);
+
+  if (xml == NULL)
+    return FALSE;
+  return info->hash == NULL || (hash != NULL && g_ascii_strcasecmp (hash, info->hash) == 0);
+}
+
+static gboolean
+update_forms (RsSyncEngine     *self,
+              const RunConfig  *config,
+              GCancellable     *cancellable,
+              guint            *n_updated,
+              GError          **error)
+{
+  g_autoptr(RsOpenRosaClient) client = client_from_config (config, error);
+  g_autoptr(GPtrArray) forms = NULL;
+  guint updated = 0;
+
+  if (client == NULL)
+    return FALSE;
+  forms = rs_openrosa_client_fetch_form_list (client, cancellable, error);
+  if (forms == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < forms->len; i++)
+    {
+      RsOpenRosaFormInfo *info = g_ptr_array_index (forms, i);
+      g_autoptr(GBytes) xml = NULL;
+      GError *local_error = NULL;
+
+      if (form_is_current (self->store, info))
+        continue;
+      xml = rs_openrosa_client_download (client, info->download_url, cancellable, error);
+      if (xml == NULL)
+        return FALSE;
+      if (info->hash != NULL && g_str_has_prefix (info->hash, "md5:"))
+        {
+          g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, xml);
+
+          if (g_ascii_strcasecmp (md5, info->hash + 4) != 0)
+            {
+              g_set_error (error, RS_SYNC_ERROR, RS_SYNC_ERROR_DOWNLOAD,
+                           _("The form “%s” arrived damaged. Try the update again."),
+                           info->name != NULL ? info->name : info->form_id);
+              return FALSE;
+            }
+        }
+      if (!rs_store_put_form (self->store, info->form_id,
+                              info->version != NULL ? info->version : "", xml, &local_error))
+        return store_failed (error, local_error);
+      updated++;
+    }
+  if (n_updated != NULL)
+    *n_updated = updated;
+  return TRUE;
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+update_assignments (RsSyncEngine        *self,
+                    const RunConfig     *config,
+                    const char * const  *communes,
+                    GCancellable        *cancellable,
+                    guint               *n_assignments,
+                    GError             **error)
+{
+  g_autoptr(RsOpenRosaClient) client = client_from_config (config, error);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
+  GError *local_error = NULL;
+
+  if (client == NULL)
+    return FALSE;
+  for (guint c = 0; communes != NULL && communes[c] != NULL; c++)
+    {
+      g_autoptr(JsonNode) root = rs_openrosa_client_fetch_assignments (client, communes[c],
+                                                                       cancellable, error);
+      JsonArray *array;
+
+      if (root == NULL)
+        return FALSE;
+      if (!JSON_NODE_HOLDS_ARRAY (root))
+        {
+          g_set_error (error, RS_SYNC_ERROR, RS_SYNC_ERROR_DOWNLOAD,
+                       _("The server's assignment list for commune %s is not a list. Check the "
+                         "server address."), communes[c]);
+          return FALSE;
+        }
+      array = json_node_get_array (root);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          JsonObject *object;
+          const char *commune;
+          const char *household;
+          g_autofree char *id = NULL;
+          g_autofree char *prefill = NULL;
+
+          if (!JSON_NODE_HOLDS_OBJECT (node))
+            continue;
+          object = json_node_get_object (node);
+          household = member_string (object, "householdCode");
+          if (household == NULL || *household == '\0')
+            continue;
+          commune = member_string (object, "communeCode");
+          id = g_strdup_printf ("%s/%s", commune != NULL ? commune : communes[c], household);
+          prefill = json_to_string (node, FALSE);
+          g_ptr_array_add (rows, rs_assignment_new (id, member_string (object, "village"),
+                                                    household, member_string (object, "headName"),
+                                                    member_string (object, "previousStatus"),
+                                                    prefill));
+        }
+    }
+  if (!rs_store_replace_assignments (self->store, rows, &local_error))
+    return store_failed (error, local_error);
+  if (n_assignments != NULL)
+    *n_assignments = rows->len;
+  return TRUE;
+}
+
+gboolean
+rs_sync_engine_update_forms (RsSyncEngine  *self,
+                             GCancellable  *cancellable,
+                             guint         *n_updated,
+                             GError       **error)
+{
+  g_autoptr(RunConfig) config = NULL;
+
+  g_return_val_if_fail (RS_IS_SYNC_ENGINE (self), FALSE);
+  config = run_config_new (self, RS_SYNC_RUN_MANUAL);
+  return update_forms (self, config, cancellable, n_updated, error);
+}
+
+gboolean
+rs_sync_engine_update_assignments (RsSyncEngine        *self,
+                                   const char * const  *communes,
+                                   GCancellable        *cancellable,
+                                   guint               *n_assignments,
+                                   GError             **error)
+{
+  g_autoptr(RunConfig) config = NULL;
+
+  g_return_val_if_fail (RS_IS_SYNC_ENGINE (self), FALSE);
+  config = run_config_new (self, RS_SYNC_RUN_MANUAL);
+  return update_assignments (self, config, communes, cancellable, n_assignments, error);
+}
+
+typedef struct
+{
+  RunConfig  *config;
+  char      **communes;  /* NULL: forms */
+  guint       count;
+} UpdateTask;
+
+static void
+update_task_free (UpdateTask *update)
+{
+  run_config_free (update->config);
+  g_strfreev (update->communes);
+  g_free (update);
+}
+
+static void
+update_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RsSyncEngine *self = source_object;
+  UpdateTask *update = task_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (update->communes != NULL)
+    ok = update_assignments (self, update->config, (const char * const *) update->communes,
+                             cancellable, &update->count, &error);
+  else
+    ok = update_forms (self, update->config, cancellable, &update->count, &error);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+start_update (RsSyncEngine        *self,
+              const char * const  *communes,
+              gpointer             source_tag,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  UpdateTask *update = g_new0 (UpdateTask, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  update->config = run_config_new (self, RS_SYNC_RUN_MANUAL);
+  update->communes = communes != NULL ? g_strdupv ((char **) communes) : NULL;
+  g_task_set_task_data (task, update, (GDestroyNotify) update_task_free);
+  g_task_run_in_thread (task, update_thread);
+}
+
+static gboolean
+finish_update (RsSyncEngine  *self,
+               GAsyncResult  *result,
+               guint         *count,
+               GError       **error)
+{
+  UpdateTask *update;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  update = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (count != NULL)
+    *count = update->count;
+  return TRUE;
+}
+
+void
+rs_sync_engine_update_forms_async (RsSyncEngine        *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (RS_IS_SYNC_ENGINE (self));
+  start_update (self, NULL, rs_sync_engine_update_forms_async, cancellable, callback, user_data);
+}
+
+gboolean
+rs_sync_engine_update_forms_finish (RsSyncEngine  *self,
+                                    GAsyncResult  *result,
+                                    guint         *n_updated,
+                                    GError       **error)
+{
+  return finish_update (self, result, n_updated, error);
+}
+
+void
+rs_sync_engine_update_assignments_async (RsSyncEngine        *self,
+                                         const char * const  *communes,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_return_if_fail (RS_IS_SYNC_ENGINE (self));
+  g_return_if_fail (communes != NULL);
+  start_update (self, communes, rs_sync_engine_update_assignments_async, cancellable, callback,
+                user_data);
+}
+
+gboolean
+rs_sync_engine_update_assignments_finish (RsSyncEngine  *self,
+                                          GAsyncResult  *result,
+                                          guint         *n_assignments,
+                                          GError       **error)
+{
+  return finish_update (self, result, n_assignments, error);
 }
 
 /* ---- automatic runs ------------------------------------------------------------------------- */
@@ -703,6 +1007,19 @@ rs_sync_engine_set_automatic (RsSyncEngine *self,
       g_clear_handle_id (&self->timer_id, g_source_remove);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOMATIC]);
+}
+
+void
+rs_sync_engine_record_queued (RsSyncEngine *self)
+{
+  g_return_if_fail (RS_IS_SYNC_ENGINE (self));
+
+  if (!self->automatic || self->suspended)
+    return;
+  if (rs_sync_engine_is_running (self))
+    self->queued_while_running = TRUE;
+  else
+    schedule_timer (self, now_us ());
 }
 
 gboolean

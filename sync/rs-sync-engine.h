@@ -16,6 +16,7 @@ typedef enum
 {
   RS_SYNC_ERROR_BUSY,       /* a run is already in progress */
   RS_SYNC_ERROR_STORE,      /* the tablet database failed; nothing was marked wrongly */
+  RS_SYNC_ERROR_DOWNLOAD,   /* a form or the assignment list could not be used */
 } RsSyncError;
 
 GQuark rs_sync_error_quark (void);
@@ -111,11 +112,46 @@ RsSyncReport *rs_sync_engine_run_finish        (RsSyncEngine           *self,
                                                 GAsyncResult           *result,
                                                 GError                **error);
 
+/* Form updates: fetches the formList and stores every form whose version or hash the tablet
+ * lacks (the download is checked against the list's md5). Blocking; see the _async variant. */
+gboolean      rs_sync_engine_update_forms      (RsSyncEngine           *self,
+                                                GCancellable           *cancellable,
+                                                guint                  *n_updated,
+                                                GError                **error);
+void          rs_sync_engine_update_forms_async  (RsSyncEngine         *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean      rs_sync_engine_update_forms_finish (RsSyncEngine         *self,
+                                                  GAsyncResult         *result,
+                                                  guint                *n_updated,
+                                                  GError              **error);
+
+/* Assignments: downloads the households to visit for @communes (NULL-terminated) and replaces
+ * the tablet's list with them. */
+gboolean      rs_sync_engine_update_assignments (RsSyncEngine          *self,
+                                                 const char * const    *communes,
+                                                 GCancellable          *cancellable,
+                                                 guint                 *n_assignments,
+                                                 GError               **error);
+void          rs_sync_engine_update_assignments_async  (RsSyncEngine        *self,
+                                                        const char * const  *communes,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean      rs_sync_engine_update_assignments_finish (RsSyncEngine        *self,
+                                                        GAsyncResult        *result,
+                                                        guint               *n_assignments,
+                                                        GError             **error);
+
 /* Automatic runs: when GNetworkMonitor reports the network up, and on a timer at the earliest
  * next-attempt time while records wait. Stops after an authentication or security stop until
  * credentials change or a manual run succeeds. */
 void          rs_sync_engine_set_automatic     (RsSyncEngine           *self,
                                                 gboolean                automatic);
 gboolean      rs_sync_engine_get_automatic     (RsSyncEngine           *self);
+/* Tell the engine a record was just finalized: in automatic mode it syncs within a second
+ * (several finalizes in a row make one run). */
+void          rs_sync_engine_record_queued     (RsSyncEngine           *self);
 
 G_END_DECLS

@@ -33,6 +33,8 @@ struct _RsStub
   GQueue             replies;   /* of Reply* */
   GPtrArray         *requests;  /* of RsStubRequest* */
   guint8             digest_seed[32];
+  char              *cert;
+  char              *key;
 };
 
 typedef struct
@@ -269,7 +271,17 @@ on_completed (void                            *cls,
 RsStub *
 rs_stub_new (RsStubAuth auth)
 {
+  return rs_stub_new_tls (auth, NULL, NULL);
+}
+
+RsStub *
+rs_stub_new_tls (RsStubAuth  auth,
+                 const char *cert_pem,
+                 const char *key_pem)
+{
   RsStub *stub = g_new0 (RsStub, 1);
+  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
+                       | MHD_USE_ERROR_LOG;
   const union MHD_DaemonInfo *info;
   struct sockaddr_in addr = { 0, };
 
@@ -282,9 +294,23 @@ rs_stub_new (RsStubAuth auth)
 
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  stub->daemon = MHD_start_daemon (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
-                                   | MHD_USE_ERROR_LOG,
-                                   0, NULL, NULL, on_request, stub,
+  struct MHD_OptionItem no_options[] = { { MHD_OPTION_END, 0, NULL } };
+  struct MHD_OptionItem tls_options[] = {
+    { MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+    { MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+    { MHD_OPTION_END, 0, NULL },
+  };
+
+  if (cert_pem != NULL)
+    {
+      stub->cert = g_strdup (cert_pem);
+      stub->key = g_strdup (key_pem);
+      tls_options[0].ptr_value = stub->cert;
+      tls_options[1].ptr_value = stub->key;
+      flags |= MHD_USE_TLS;
+    }
+  stub->daemon = MHD_start_daemon (flags, 0, NULL, NULL, on_request, stub,
+                                   MHD_OPTION_ARRAY, cert_pem != NULL ? tls_options : no_options,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, stub,
                                    MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof stub->digest_seed,
                                    stub->digest_seed,
@@ -294,7 +320,8 @@ rs_stub_new (RsStubAuth auth)
                                    MHD_OPTION_END);
   g_assert (stub->daemon != NULL);
   info = MHD_get_daemon_info (stub->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  stub->url = g_strdup_printf ("http://127.0.0.1:%u", info->port);
+  stub->url = g_strdup_printf ("%s://127.0.0.1:%u", cert_pem != NULL ? "https" : "http",
+                               info->port);
   return stub;
 }
 
@@ -308,6 +335,8 @@ rs_stub_free (RsStub *stub)
   g_ptr_array_unref (stub->requests);
   g_mutex_clear (&stub->lock);
   g_free (stub->url);
+  g_free (stub->cert);
+  g_free (stub->key);
   g_free (stub);
 }
 

@@ -27,6 +27,10 @@ typedef struct
 typedef struct _RsStub RsStub;
 
 RsStub        *rs_stub_new             (RsStubAuth  auth);
+/* The same over HTTPS with a PEM certificate and key; "https://127.0.0.1:PORT". */
+RsStub        *rs_stub_new_tls         (RsStubAuth  auth,
+                                        const char *cert_pem,
+                                        const char *key_pem);
 void           rs_stub_free            (RsStub     *stub);
 /* "http://127.0.0.1:PORT" */
 const char    *rs_stub_url             (RsStub     *stub);

@@ -294,6 +294,38 @@ START_TEST (test_stalled_server_times_out)
 }
 END_TEST
 
+static void
+count_progress (gint64   sent,
+                gint64   total,
+                gpointer user_data)
+{
+  gint64 *last = user_data;
+
+  ck_assert_int_le (sent, total);
+  ck_assert_int_gt (total, 0);
+  last[0]++;
+  last[1] = sent;
+  last[2] = total;
+}
+
+/* Upload progress reaches the whole body. */
+START_TEST (test_progress_reported)
+{
+  g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  g_autoptr(RsOpenRosaClient) client = client_for (stub);
+  g_autoptr(GBytes) xml = submission_xml ();
+  g_autoptr(RsOpenRosaResult) post = NULL;
+  gint64 progress[3] = { 0, 0, 0 };
+
+  rs_openrosa_client_set_progress_func (client, count_progress, progress);
+  post = rs_openrosa_client_submit (client, xml, NULL, NULL);
+  ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_SUCCESS);
+  ck_assert_int_gt (progress[0], 0);
+  ck_assert_int_eq (progress[1], progress[2]);
+  ck_assert_int_gt (progress[2], (gint64) strlen (XML));
+}
+END_TEST
+
 START_TEST (test_cancelled_before_sending)
 {
   g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
@@ -377,6 +409,60 @@ START_TEST (test_split_chunk_failure)
   ck_assert_uint_eq (post->n_posts, 2);
   ck_assert_int_eq (post->http_status, 503);
   ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_RETRY);
+}
+END_TEST
+
+/* A 413 from a proxy with a smaller limit: the client splits further and gets through. */
+START_TEST (test_413_splits_further)
+{
+  g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  g_autoptr(RsOpenRosaClient) client = client_for (stub);
+  g_autoptr(GBytes) xml = submission_xml ();
+  g_autoptr(GPtrArray) attachments = NULL;
+  g_autoptr(RsOpenRosaResult) post = NULL;
+  guint n_posts;
+
+  rs_stub_push (stub, "POST", 413, "Content-Type: text/html", "<html>Too Large</html>", 1, 0);
+  attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_openrosa_attachment_free);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("q%u.jpg", i);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_strnfill (2000, 'q'), 2000);
+
+      g_ptr_array_add (attachments, rs_openrosa_attachment_new (name, "image/jpeg", bytes));
+    }
+  post = rs_openrosa_client_submit (client, xml, attachments, NULL);
+  ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_SUCCESS);
+  n_posts = rs_stub_count (stub, "POST");
+  ck_assert_uint_eq (post->n_posts, n_posts);
+  ck_assert_uint_ge (n_posts, 3);
+  for (guint i = 0; i < n_posts; i++)
+    ck_assert_uint_eq (bytes_count (rs_stub_request (stub, i)->body, XML), 1);
+  /* After the split, all four files went in POSTs that were acknowledged. */
+  for (guint a = 0; a < 4; a++)
+    {
+      g_autofree char *part = g_strdup_printf ("name=\"q%u.jpg\"", a);
+      guint found = 0;
+
+      for (guint i = 1; i < n_posts; i++)
+        found += bytes_contain (rs_stub_request (stub, i)->body, part);
+      ck_assert_uint_eq (found, 1);
+    }
+}
+END_TEST
+
+/* A 413 for a record without files cannot be split: it is parked. */
+START_TEST (test_413_single_part_parks)
+{
+  g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  g_autoptr(RsOpenRosaClient) client = client_for (stub);
+  g_autoptr(GBytes) xml = submission_xml ();
+  g_autoptr(RsOpenRosaResult) post = NULL;
+
+  rs_stub_push (stub, "POST", 413, "Content-Type: text/html", "<html>Too Large</html>", 1, 0);
+  post = rs_openrosa_client_submit (client, xml, NULL, NULL);
+  ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_PARK);
+  ck_assert_uint_eq (rs_stub_count (stub, "POST"), 1);
 }
 END_TEST
 
@@ -616,9 +702,12 @@ openrosa_client_suite (void)
   tcase_add_test (tc, test_retry_after_honoured);
   tcase_add_test (tc, test_response_size_cap);
   tcase_add_test (tc, test_stalled_server_times_out);
+  tcase_add_test (tc, test_progress_reported);
   tcase_add_test (tc, test_cancelled_before_sending);
   tcase_add_test (tc, test_split_posts_identical_xml);
   tcase_add_test (tc, test_split_chunk_failure);
+  tcase_add_test (tc, test_413_splits_further);
+  tcase_add_test (tc, test_413_single_part_parks);
   tcase_add_test (tc, test_digest_auth);
   tcase_add_test (tc, test_wrong_password_stops);
   tcase_add_test (tc, test_no_basic_over_http);

@@ -482,6 +482,46 @@ START_TEST (test_async_run_and_signals)
 }
 END_TEST
 
+static void
+cancel_async_at_second (RsSyncEngine *engine,
+                        guint         done,
+                        guint         total,
+                        const char   *instance_id,
+                        gpointer      user_data)
+{
+  if (done == 1)
+    g_cancellable_cancel (user_data);
+}
+
+/* Cancelling an async run still gives its report: what was sent before stays known. */
+START_TEST (test_async_cancel_keeps_report)
+{
+  Fixture f;
+  g_autoptr(RsSyncEngine) engine = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AsyncState state = { loop, NULL, NULL, 0, 0 };
+
+  fixture_init (&f, 4, RS_STUB_AUTH_NONE);
+  /* Slow answers, so the cancel (emitted through the main loop) lands mid-batch. */
+  for (guint i = 0; i < 4; i++)
+    rs_stub_push (f.stub, "POST", 201, OR_HEADERS, ENVELOPE ("ok"), 1, 300);
+  engine = engine_for (&f);
+  g_signal_connect (engine, "progress", G_CALLBACK (cancel_async_at_second), cancellable);
+  rs_sync_engine_run_async (engine, RS_SYNC_RUN_MANUAL, cancellable, on_run_done, &state);
+  g_main_loop_run (loop);
+
+  g_assert_no_error (state.error);
+  ck_assert_ptr_nonnull (state.report);
+  ck_assert_int_eq (state.report->stop_reason, RS_RETRY_REASON_CANCELLED);
+  ck_assert_uint_ge (state.report->n_sent, 1);
+  ck_assert_uint_lt (state.report->n_sent, 4);
+  rs_sync_report_free (state.report);
+  g_clear_object (&engine);
+  fixture_clear (&f);
+}
+END_TEST
+
 static gboolean
 quit_when_sent (gpointer user_data)
 {
@@ -524,6 +564,161 @@ START_TEST (test_automatic_retries_on_timer)
 }
 END_TEST
 
+/* formList: a new form is downloaded (md5 checked) and stored; an unchanged one is not fetched. */
+START_TEST (test_update_forms)
+{
+  Fixture f;
+  g_autoptr(RsSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stored = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *hash = NULL;
+  const char *form = "<h:html xmlns:h=\"http://www.w3.org/1999/xhtml\"/>";
+  g_autofree char *md5 = g_compute_checksum_for_string (G_CHECKSUM_MD5, form, -1);
+  g_autofree char *list = NULL;
+  guint n = 99;
+
+  fixture_init (&f, 0, RS_STUB_AUTH_NONE);
+  list = g_strdup_printf ("<xforms xmlns=\"http://openrosa.org/xforms/xformsList\"><xform>"
+                          "<formID>ho_ngheo</formID><name>Rà soát</name><version>7</version>"
+                          "<hash>md5:%s</hash><downloadUrl>%s/formXml?formId=ho_ngheo</downloadUrl>"
+                          "</xform></xforms>", md5, rs_stub_url (f.stub));
+  rs_stub_push (f.stub, "GET", 200, OR_HEADERS, list, 1, 0);
+  rs_stub_push (f.stub, "GET", 200, OR_HEADERS, form, 1, 0);
+  rs_stub_push (f.stub, "GET", 200, OR_HEADERS, list, 1, 0);
+  engine = engine_for (&f);
+
+  ck_assert (rs_sync_engine_update_forms (engine, NULL, &n, &error));
+  g_assert_no_error (error);
+  ck_assert_uint_eq (n, 1);
+  stored = rs_store_get_form (f.store, "ho_ngheo", NULL, &version, &hash, &error);
+  g_assert_no_error (error);
+  ck_assert_uint_eq (g_bytes_get_size (stored), strlen (form));
+  ck_assert_str_eq (version, "7");
+
+  ck_assert (rs_sync_engine_update_forms (engine, NULL, &n, &error));
+  ck_assert_uint_eq (n, 0);
+  ck_assert_uint_eq (rs_stub_count (f.stub, "GET"), 3);
+  g_clear_object (&engine);
+  fixture_clear (&f);
+}
+END_TEST
+
+START_TEST (test_update_forms_damaged)
+{
+  Fixture f;
+  g_autoptr(RsSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stored = NULL;
+  g_autofree char *list = NULL;
+
+  fixture_init (&f, 0, RS_STUB_AUTH_NONE);
+  list = g_strdup_printf ("<xforms xmlns=\"http://openrosa.org/xforms/xformsList\"><xform>"
+                          "<formID>ho_ngheo</formID><version>7</version>"
+                          "<hash>md5:00000000000000000000000000000000</hash>"
+                          "<downloadUrl>%s/formXml</downloadUrl></xform></xforms>",
+                          rs_stub_url (f.stub));
+  rs_stub_push (f.stub, "GET", 200, OR_HEADERS, list, 1, 0);
+  rs_stub_push (f.stub, "GET", 200, OR_HEADERS, "<h:html/>", 1, 0);
+  engine = engine_for (&f);
+  ck_assert (!rs_sync_engine_update_forms (engine, NULL, NULL, &error));
+  g_assert_error (error, RS_SYNC_ERROR, RS_SYNC_ERROR_DOWNLOAD);
+  g_clear_error (&error);
+  stored = rs_store_get_form (f.store, "ho_ngheo", NULL, NULL, NULL, &error);
+  ck_assert_ptr_null (stored);
+  g_clear_object (&engine);
+  fixture_clear (&f);
+}
+END_TEST
+
+START_TEST (test_update_assignments)
+{
+  Fixture f;
+  g_autoptr(RsSyncEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  RsAssignment *row;
+  const char *communes[] = { "19183", NULL };
+  guint n = 0;
+
+  fixture_init (&f, 0, RS_STUB_AUTH_NONE);
+  rs_stub_push (f.stub, "GET", 200, "Content-Type: application/json",
+                "[{\"communeCode\": \"19183\", \"householdCode\": \"H001\", \"village\": "
+                "\"Thôn 2\", \"headName\": \"Lò Văn Sáng\", \"previousStatus\": \"poor\"},"
+                " {\"communeCode\": \"19183\"}, 42]", 1, 0);
+  engine = engine_for (&f);
+  ck_assert (rs_sync_engine_update_assignments (engine, communes, NULL, &n, &error));
+  g_assert_no_error (error);
+  ck_assert_uint_eq (n, 1);
+  ck_assert_str_eq (rs_stub_request (f.stub, 0)->path, "/api/assignments");
+  rows = rs_store_list_assignments (f.store, NULL, &error);
+  g_assert_no_error (error);
+  ck_assert_uint_eq (rows->len, 1);
+  row = g_ptr_array_index (rows, 0);
+  ck_assert_str_eq (row->id, "19183/H001");
+  ck_assert_str_eq (row->head_name, "Lò Văn Sáng");
+  ck_assert_str_eq (row->village, "Thôn 2");
+  ck_assert_str_eq (row->previous_status, "poor");
+
+  /* A portal page instead of JSON leaves the tablet's list alone. */
+  rs_stub_push (f.stub, "GET", 200, "Content-Type: text/html", "<html>login</html>", 1, 0);
+  ck_assert (!rs_sync_engine_update_assignments (engine, communes, NULL, &n, &error));
+  ck_assert_ptr_nonnull (error);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = rs_store_list_assignments (f.store, NULL, NULL);
+  ck_assert_uint_eq (rows->len, 1);
+  g_clear_object (&engine);
+  fixture_clear (&f);
+}
+END_TEST
+
+/* The network coming up starts a run by itself. */
+START_TEST (test_network_up_starts_run)
+{
+  Fixture f;
+  g_autoptr(RsSyncEngine) engine = NULL;
+  GNetworkMonitor *monitor = g_network_monitor_get_default ();
+  RsOutboxCounts counts = { 0, };
+  gint64 deadline;
+
+  fixture_init (&f, 0, RS_STUB_AUTH_NONE);
+  engine = engine_for (&f);
+  rs_sync_engine_set_automatic (engine, TRUE);
+  /* Nothing waits: the first automatic run finds nothing and no timer is set. */
+  while (rs_sync_engine_is_running (engine))
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  add_finalized (f.store, 1);
+  g_signal_emit_by_name (monitor, "network-changed", TRUE);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (counts.sent < 1 && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+      ck_assert (rs_store_outbox_counts (f.store, &counts, NULL));
+    }
+  ck_assert_uint_eq (counts.sent, 1);
+
+  /* A record finalized while online is sent within a second, without a network event. */
+  add_finalized (f.store, 2);
+  rs_sync_engine_record_queued (engine);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (counts.sent < 2 && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+      ck_assert (rs_store_outbox_counts (f.store, &counts, NULL));
+    }
+  ck_assert_uint_eq (counts.sent, 2);
+  rs_sync_engine_set_automatic (engine, FALSE);
+  while (rs_sync_engine_is_running (engine))
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&engine);
+  fixture_clear (&f);
+}
+END_TEST
+
 static Suite *
 sync_engine_suite (void)
 {
@@ -541,7 +736,12 @@ sync_engine_suite (void)
   tcase_add_test (tc, test_sending_before_sent);
   tcase_add_test (tc, test_cancel_mid_batch);
   tcase_add_test (tc, test_async_run_and_signals);
+  tcase_add_test (tc, test_async_cancel_keeps_report);
   tcase_add_test (tc, test_automatic_retries_on_timer);
+  tcase_add_test (tc, test_update_forms);
+  tcase_add_test (tc, test_update_forms_damaged);
+  tcase_add_test (tc, test_update_assignments);
+  tcase_add_test (tc, test_network_up_starts_run);
   suite_add_tcase (suite, tc);
   return suite;
 }
