@@ -223,7 +223,7 @@ main (int    argc,
   sqlite_path = g_build_filename (tmpdir, "district.db", NULL);
   ok &= bench_backend ("SQLite", sqlite_path, data_dir, template_xml, per_client, score);
 
-  if (rs_test_pg_start (&pg, &error))
+  if (rs_test_pg_start_full (&pg, TRUE, &error))
     {
       ok &= bench_backend ("PostgreSQL", pg.conninfo, data_dir, template_xml, per_client, score);
       rs_test_pg_stop (&pg);

@@ -369,13 +369,13 @@ main (int    argc,
 
   {
     g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
     const char *name;
 
     while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-        g_unlink (file);
-      }
+      g_ptr_array_add (files, g_build_filename (dir, name, NULL));
+    for (guint i = 0; i < files->len; i++)
+      g_unlink (g_ptr_array_index (files, i));
     g_rmdir (dir);
   }
   return 0;

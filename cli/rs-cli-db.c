@@ -188,6 +188,27 @@ rs_cli_list (RsCliContext  *ctx,
   return 0;
 }
 
+/* "label:" padded to one column (by characters, not bytes, for Vietnamese), then the value. */
+static void
+print_field (const char *label,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static void
+print_field (const char *label,
+             const char *format,
+             ...)
+{
+  g_autofree char *value = NULL;
+  glong width = g_utf8_strlen (label, -1);
+  va_list args;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+  printf ("%s%*s%s\n", label, (int) MAX (1, 16 - width), "", value);
+}
+
 int
 rs_cli_show (RsCliContext  *ctx,
              int            argc,
@@ -216,39 +237,45 @@ rs_cli_show (RsCliContext  *ctx,
       rs_cli_error ("%s", error->message);
       return 1;
     }
-  printf ("instanceID:     %s\n", record->instance_id);
-  printf ("form:           %s %s\n", record->form_id, record->form_version);
-  printf ("state:          %s (%s)\n", rs_record_state_to_string (record->state),
-          rs_record_state_label (record->state));
-  printf ("version:        %u\n", record->version);
+  print_field (_("instanceID:"), "%s", record->instance_id);
+  print_field (_("form:"), "%s %s", record->form_id, record->form_version);
+  print_field (_("state:"), "%s (%s)", rs_record_state_to_string (record->state),
+               rs_record_state_label (record->state));
+  print_field (_("version:"), "%u", record->version);
   if (record->deprecated_id != NULL)
-    printf ("deprecatedID:   %s\n", record->deprecated_id);
+    print_field (_("deprecatedID:"), "%s", record->deprecated_id);
   if (record->superseded_by != NULL)
-    printf ("superseded by:  %s\n", record->superseded_by);
-  printf ("village:        %s\n", or_dash (record->summary.village));
-  printf ("household code: %s\n", or_dash (record->summary.household_code));
-  printf ("head:           %s\n", or_dash (record->summary.head_name));
-  printf ("classification: %s\n", or_dash (record->summary.classification));
-  printf ("enumerator:     %s\n", or_dash (record->summary.enumerator));
+    print_field (_("superseded by:"), "%s", record->superseded_by);
+  print_field (_("village:"), "%s", or_dash (record->summary.village));
+  print_field (_("household code:"), "%s", or_dash (record->summary.household_code));
+  print_field (_("head:"), "%s", or_dash (record->summary.head_name));
+  print_field (_("classification:"), "%s", or_dash (record->summary.classification));
+  print_field (_("enumerator:"), "%s", or_dash (record->summary.enumerator));
   if (record->current_screen != NULL)
-    printf ("screen:         %s\n", record->current_screen);
+    print_field (_("screen:"), "%s", record->current_screen);
 
   outbox = rs_store_outbox_get (store, record->instance_id, NULL);
   if (outbox != NULL)
     {
       static const char *const states[] = { "queued", "sending", "sent" };
+      /* TRANSLATORS: "<queued|sending|sent>[ (parked)], <n> attempt(s)" */
+      g_autofree char *attempts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                "%u attempt", "%u attempts",
+                                                                outbox->attempts),
+                                                   outbox->attempts);
 
-      printf ("outbox:         %s%s, %u attempt(s), sha256 %s\n", states[outbox->state],
-              outbox->parked ? " (parked)" : "", outbox->attempts, outbox->sha256);
+      print_field (_("outbox:"), "%s%s, %s", states[outbox->state],
+                   outbox->parked ? _(" (parked)") : "", attempts);
+      print_field (_("SHA-256:"), "%s", outbox->sha256);
       if (outbox->last_http_status > 0 || outbox->last_message != NULL)
-        printf ("last response:  %d %s\n", outbox->last_http_status,
-                or_dash (outbox->last_message));
+        print_field (_("last response:"), "%d %s", outbox->last_http_status,
+                     or_dash (outbox->last_message));
     }
   audit = rs_store_list_audit (store, record->instance_id, NULL);
   if (audit != NULL)
-    printf ("audit events:   %u\n", audit->len);
+    print_field (_("audit events:"), "%u", audit->len);
   if (record->score_json != NULL)
-    printf ("score:          %s\n", record->score_json);
+    print_field (_("score:"), "%s", record->score_json);
   if (record->instance_xml != NULL)
     {
       gsize size = 0;

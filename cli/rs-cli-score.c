@@ -1,4 +1,4 @@
-/* rs-cli-score.c: `rasoat-cli score`: scores household review records (one file, or a folder in batch).
+/* rs-cli-score.c: `rasoat-cli score`: scores household review records (one file, or a folder).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 

@@ -110,6 +110,15 @@ rs_cli_sync (RsCliContext  *ctx,
       rs_cli_error (_("sync needs --db PATH and --server URL"));
       return 2;
     }
+  {
+    g_autoptr(RsOpenRosaClient) check = rs_openrosa_client_new (server, &error);
+
+    if (check == NULL)
+      {
+        rs_cli_error ("%s", error->message);
+        return 2;
+      }
+  }
   if (password == NULL && user != NULL)
     password = g_strdup (g_getenv ("RASOAT_SYNC_PASSWORD"));
   if (user != NULL && password == NULL)

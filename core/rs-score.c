@@ -1,4 +1,4 @@
-/* rs-score.c: scores a household review instance against a poverty standard (classification, reasons, way out).
+/* rs-score.c: scores a household review record against a poverty standard, with reasons and way out.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rs-form-session.h"
 #include "rs-score.h"
 #include "rs-standard-private.h"
 
@@ -64,6 +65,29 @@ rs_transition_to_string (RsTransition transition)
 
   g_return_val_if_fail (transition <= RS_TRANSITION_RE_NEAR_POOR, NULL);
   return names[transition];
+}
+
+const char *
+rs_transition_get_label (RsTransition transition,
+                         RsLang       lang)
+{
+  static const char * const labels[][2] = {
+    { "Chưa xác định", "Not known yet" },
+    { "Không thay đổi diện", "No change of list" },
+    { "Hộ nghèo phát sinh mới", "New poor household" },
+    { "Hộ cận nghèo phát sinh mới", "New near-poor household" },
+    { "Vẫn là hộ nghèo", "Still poor" },
+    { "Trở thành hộ cận nghèo", "Poor to near-poor" },
+    { "Thoát nghèo", "Escaped poverty" },
+    { "Từ cận nghèo thành hộ nghèo", "Near-poor to poor" },
+    { "Vẫn là hộ cận nghèo", "Still near-poor" },
+    { "Vượt chuẩn cận nghèo", "Escaped near-poverty" },
+    { "Tái nghèo", "Fell back into poverty" },
+    { "Tái cận nghèo", "Fell back into near-poverty" },
+  };
+
+  g_return_val_if_fail (transition <= RS_TRANSITION_RE_NEAR_POOR, NULL);
+  return labels[transition][lang];
 }
 
 RsClassification
@@ -244,8 +268,7 @@ rs_score_to_json_node (const RsScore *score,
   json_builder_add_string_value (builder, score->income_method == RS_INCOME_METHOD_DIRECT
                                           ? "direct" : "points");
   json_builder_set_member_name (builder, "per_capita_monthly");
-  if (score->income_known || (score->income_method == RS_INCOME_METHOD_POINTS
-                              && score->per_capita_monthly != G_MININT64))
+  if (score->per_capita_monthly != G_MININT64)
     json_builder_add_int_value (builder, score->per_capita_monthly);
   else
     json_builder_add_null_value (builder);
@@ -427,19 +450,23 @@ rs_score_to_text (const RsScore *score,
                             score->merit ? _(" person of merit") : "");
   if (rs_transition_to_string (score->transition) != NULL)
     g_string_append_printf (out, "%s %s\n", _("Change since last year:"),
-                            rs_transition_to_string (score->transition));
+                            rs_transition_get_label (score->transition, lang));
   if (score->has_way_out)
     {
       g_autofree char *cost = rs_format_vnd (score->way_out_cost_vnd);
 
       if (score->to_near_poor->len > 0)
         {
-          g_autofree char *ids = NULL;
+          g_string_append (out, _("To become near-poor, fix:"));
+          for (guint i = 0; i < score->to_near_poor->len; i++)
+            for (guint k = 0; k < score->indicators->len; k++)
+              {
+                const RsIndicatorResult *r = g_ptr_array_index (score->indicators, k);
 
-          g_ptr_array_add (score->to_near_poor, NULL);
-          ids = g_strjoinv (", ", (char **) score->to_near_poor->pdata);
-          g_ptr_array_remove_index (score->to_near_poor, score->to_near_poor->len - 1);
-          g_string_append_printf (out, "%s %s\n", _("To become near-poor, fix:"), ids);
+                if (g_str_equal (r->id, g_ptr_array_index (score->to_near_poor, i)))
+                  g_string_append_printf (out, "%s %s", i > 0 ? ";" : "", r->name[lang]);
+              }
+          g_string_append_c (out, '\n');
         }
       for (guint i = 0; i < score->support->len; i++)
         {
@@ -456,39 +483,21 @@ rs_score_to_text (const RsScore *score,
 
 /* ---- the scorer ----------------------------------------------------------------------------- */
 
-typedef struct
-{
-  xmlXPathCompExprPtr nodeset;
-  xmlXPathCompExprPtr calculate;
-  xmlXPathCompExprPtr relevant;
-} FormBind;
-
 struct _RsScorer
 {
+  RsForm      *form;
   RsStandards *standards;
-  GArray      *calculates;   /* FormBind, in form order */
-  GArray      *relevants;    /* FormBind, in form order */
-  guint        calculate_passes;
+  GHashTable  *relevance_paths;   /* nodesets of the form's binds with a relevant condition */
 };
-
-static void
-form_bind_clear (gpointer data)
-{
-  FormBind *bind = data;
-
-  g_clear_pointer (&bind->nodeset, xmlXPathFreeCompExpr);
-  g_clear_pointer (&bind->calculate, xmlXPathFreeCompExpr);
-  g_clear_pointer (&bind->relevant, xmlXPathFreeCompExpr);
-}
 
 void
 rs_scorer_free (RsScorer *self)
 {
   if (self == NULL)
     return;
-  g_clear_pointer (&self->calculates, g_array_unref);
-  g_clear_pointer (&self->relevants, g_array_unref);
   g_clear_pointer (&self->standards, rs_standards_free);
+  g_clear_pointer (&self->form, rs_form_unref);
+  g_clear_pointer (&self->relevance_paths, g_hash_table_unref);
   g_free (self);
 }
 
@@ -498,112 +507,34 @@ rs_scorer_get_standards (RsScorer *self)
   return self->standards;
 }
 
-static char *
-get_attr (xmlNodePtr  node,
-          const char *name)
+RsForm *
+rs_scorer_get_form (RsScorer *self)
 {
-  xmlChar *value = xmlGetProp (node, (const xmlChar *) name);
-  char *copy = value != NULL ? g_strdup ((const char *) value) : NULL;
-
-  xmlFree (value);
-  return copy;
+  return self->form;
 }
 
-/* Whether @expression has @name as a whole step (not inside "wages" for "age"). */
-static gboolean
-reads_name (const char *expression,
-            const char *name)
+/* Only elements whose bind has a relevant condition can switch answers off; the others follow
+ * their parent. */
+static GHashTable *
+read_relevance_paths (xmlDocPtr form)
 {
-  gsize length = strlen (name);
+  GHashTable *paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  xmlXPathContextPtr ctx = xmlXPathNewContext (form);
+  xmlXPathObjectPtr binds;
 
-  for (const char *p = strstr (expression, name); p != NULL; p = strstr (p + 1, name))
-    {
-      gboolean starts = p == expression || !(g_ascii_isalnum (p[-1]) || p[-1] == '_'
-                                             || p[-1] == '-');
-      gboolean ends = !(g_ascii_isalnum (p[length]) || p[length] == '_' || p[length] == '-'
-                        || p[length] == '(');
+  binds = xmlXPathEvalExpression ((const xmlChar *) "//*[local-name() = 'bind' and @relevant]"
+                                                    "/@nodeset", ctx);
+  if (binds != NULL && binds->nodesetval != NULL)
+    for (int i = 0; i < binds->nodesetval->nodeNr; i++)
+      {
+        xmlChar *nodeset = xmlNodeGetContent (binds->nodesetval->nodeTab[i]);
 
-      if (starts && ends)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-read_binds (RsScorer  *self,
-            GError   **error)
-{
-  xmlDocPtr form = _rs_standards_get_form_doc (self->standards);
-  xmlXPathContextPtr ctx = _rs_standards_get_context (self->standards);
-  g_autoptr(GPtrArray) calculate_names = g_ptr_array_new_with_free_func (g_free);
-  xmlNodePtr html = xmlDocGetRootElement (form);
-  xmlNodePtr head = NULL, model = NULL;
-
-  for (xmlNodePtr n = html->children; n != NULL && head == NULL; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && g_str_equal ((const char *) n->name, "head"))
-      head = n;
-  for (xmlNodePtr n = head != NULL ? head->children : NULL; n != NULL && model == NULL; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && g_str_equal ((const char *) n->name, "model"))
-      model = n;
-
-  for (xmlNodePtr n = model != NULL ? model->children : NULL; n != NULL; n = n->next)
-    {
-      g_autofree char *nodeset = NULL;
-      g_autofree char *calculate = NULL;
-      g_autofree char *relevant = NULL;
-      g_autoptr(GError) local_error = NULL;
-
-      if (n->type != XML_ELEMENT_NODE || !g_str_equal ((const char *) n->name, "bind"))
-        continue;
-      nodeset = get_attr (n, "nodeset");
-      calculate = get_attr (n, "calculate");
-      relevant = get_attr (n, "relevant");
-      if (nodeset == NULL || (calculate == NULL && relevant == NULL))
-        continue;
-      for (guint k = 0; k < 2; k++)
-        {
-          const char *expression = k == 0 ? calculate : relevant;
-          FormBind bind = { NULL, NULL, NULL };
-
-          if (expression == NULL)
-            continue;
-          bind.nodeset = _rs_xpath_compile_fast (ctx, nodeset, &local_error);
-          if (bind.nodeset != NULL)
-            {
-              if (k == 0)
-                bind.calculate = rs_xpath_compile (ctx, expression, &local_error);
-              else
-                bind.relevant = rs_xpath_compile (ctx, expression, &local_error);
-            }
-          if (local_error != NULL)
-            {
-              form_bind_clear (&bind);
-              g_set_error (error, RS_STANDARD_ERROR, RS_STANDARD_ERROR_FORM,
-                           _("The form's bind for %s cannot be used for scoring: %s"), nodeset,
-                           local_error->message);
-              return FALSE;
-            }
-          g_array_append_val (k == 0 ? self->calculates : self->relevants, bind);
-          if (k == 0)
-            g_ptr_array_add (calculate_names, g_path_get_basename (nodeset));
-        }
-    }
-
-  /* Calculations that read other calculations need more than one pass, in the worst case one
-   * per calculation; the household review's do not. */
-  self->calculate_passes = 1;
-  for (xmlNodePtr n = model != NULL ? model->children : NULL; n != NULL; n = n->next)
-    {
-      g_autofree char *calculate = NULL;
-
-      if (n->type != XML_ELEMENT_NODE || !g_str_equal ((const char *) n->name, "bind"))
-        continue;
-      calculate = get_attr (n, "calculate");
-      for (guint i = 0; calculate != NULL && i < calculate_names->len; i++)
-        if (reads_name (calculate, g_ptr_array_index (calculate_names, i)))
-          self->calculate_passes = MAX (2, calculate_names->len);
-    }
-  return TRUE;
+        g_hash_table_add (paths, g_strdup ((const char *) nodeset));
+        xmlFree (nodeset);
+      }
+  xmlXPathFreeObject (binds);
+  xmlXPathFreeContext (ctx);
+  return paths;
 }
 
 RsScorer *
@@ -613,17 +544,15 @@ rs_scorer_new_from_files (const char  *form_path,
 {
   g_autoptr(RsScorer) self = g_new0 (RsScorer, 1);
 
-  self->calculates = g_array_new (FALSE, TRUE, sizeof (FormBind));
-  self->relevants = g_array_new (FALSE, TRUE, sizeof (FormBind));
-  g_array_set_clear_func (self->calculates, form_bind_clear);
-  g_array_set_clear_func (self->relevants, form_bind_clear);
+  self->form = rs_form_new_from_file (form_path, error);
+  if (self->form == NULL)
+    return NULL;
   self->standards = rs_standards_new_for_form (form_path, error);
   if (self->standards == NULL)
     return NULL;
   if (!rs_standards_load_dir (self->standards, standards_dir, error))
     return NULL;
-  if (!read_binds (self, error))
-    return NULL;
+  self->relevance_paths = read_relevance_paths (_rs_standards_get_form_doc (self->standards));
   return g_steal_pointer (&self);
 }
 
@@ -662,91 +591,59 @@ clear_answers (xmlNodePtr node)
 }
 
 static gboolean
-for_each_node (xmlXPathContextPtr   ctx,
-               xmlDocPtr            doc,
-               FormBind            *bind,
-               gboolean           (*func) (xmlXPathContextPtr, FormBind *, xmlNodePtr, GError **),
-               GError             **error)
-{
-  xmlXPathObjectPtr nodes = rs_xpath_eval (ctx, bind->nodeset, xmlDocGetRootElement (doc), error);
-  gboolean ok = TRUE;
-
-  if (nodes == NULL)
-    return FALSE;
-  if (nodes->type == XPATH_NODESET && nodes->nodesetval != NULL)
-    for (int i = 0; ok && i < nodes->nodesetval->nodeNr; i++)
-      ok = func (ctx, bind, nodes->nodesetval->nodeTab[i], error);
-  xmlXPathFreeObject (nodes);
-  return ok;
-}
-
-static gboolean
-apply_calculate (xmlXPathContextPtr   ctx,
-                 FormBind            *bind,
-                 xmlNodePtr           node,
-                 GError             **error)
-{
-  g_autofree char *value = NULL;
-  xmlXPathObjectPtr result = rs_xpath_eval (ctx, bind->calculate, node, error);
-
-  if (result == NULL)
-    return FALSE;
-  value = rs_xpath_object_to_value (result);
-  xmlXPathFreeObject (result);
-  set_text (node, value);
-  return TRUE;
-}
-
-/* An element with neither text nor child elements: nothing to drop. */
-static gboolean
-is_empty (xmlNodePtr node)
+has_answer (xmlNodePtr node)
 {
   for (xmlNodePtr child = node->children; child != NULL; child = child->next)
     if (child->type == XML_ELEMENT_NODE || (child->content != NULL && *child->content != '\0'))
-      return FALSE;
-  return TRUE;
+      return TRUE;
+  return FALSE;
 }
 
-static gboolean
-apply_relevant (xmlXPathContextPtr   ctx,
-                FormBind            *bind,
-                xmlNodePtr           node,
-                GError             **error)
+/* Empties, in @copy (a copy of the session's instance), every answer the session holds for a
+ * question that is not relevant: the rules must not read them.  @path has repeat indexes (for
+ * the session), @plain has none (for the form's binds). */
+static void
+drop_irrelevant (RsScorer      *self,
+                 RsFormSession *session,
+                 xmlNodePtr     copy,
+                 GString       *path,
+                 GString       *plain)
 {
-  xmlXPathObjectPtr result;
+  for (xmlNodePtr child = copy->children; child != NULL; child = child->next)
+    {
+      gsize length = path->len;
+      gsize plain_length = plain->len;
+      guint index = 1;
+      gboolean repeated = FALSE;
 
-  if (is_empty (node))
-    return TRUE;
-  result = rs_xpath_eval (ctx, bind->relevant, node, error);
-  if (result == NULL)
-    return FALSE;
-  if (!xmlXPathCastToBoolean (result))
-    clear_answers (node);
-  xmlXPathFreeObject (result);
-  return TRUE;
-}
+      if (child->type != XML_ELEMENT_NODE || !has_answer (child))
+        continue;
+      /* repeat instances are siblings of the same name */
+      for (xmlNodePtr prev = child->prev; prev != NULL; prev = prev->prev)
+        if (prev->type == XML_ELEMENT_NODE && xmlStrEqual (prev->name, child->name))
+          index++;
+      repeated = index > 1;
+      for (xmlNodePtr next = child->next; next != NULL && !repeated; next = next->next)
+        repeated = next->type == XML_ELEMENT_NODE && xmlStrEqual (next->name, child->name);
+      g_string_append_c (path, '/');
+      g_string_append (path, (const char *) child->name);
+      if (repeated)
+        {
+          char digits[16];
 
-/* What the form would do before saving: recompute every calculation, then drop the answers of
- * questions that are not relevant, in form order so that a dropped answer switches off the
- * questions that depend on it. */
-static gboolean
-prepare_instance (RsScorer  *self,
-                  xmlDocPtr  doc,
-                  GError   **error)
-{
-  xmlXPathContextPtr ctx = _rs_standards_get_context (self->standards);
-
-  ctx->doc = doc;
-  for (guint pass = 0; pass < self->calculate_passes; pass++)
-    for (guint i = 0; i < self->calculates->len; i++)
-      if (!for_each_node (ctx, doc, &g_array_index (self->calculates, FormBind, i),
-                          apply_calculate, error))
-        return FALSE;
-  for (guint i = 0; i < self->relevants->len; i++)
-    if (!for_each_node (ctx, doc, &g_array_index (self->relevants, FormBind, i), apply_relevant,
-                        error))
-      return FALSE;
-  return TRUE;
+          g_snprintf (digits, sizeof digits, "[%u]", index);
+          g_string_append (path, digits);
+        }
+      g_string_append_c (plain, '/');
+      g_string_append (plain, (const char *) child->name);
+      if (g_hash_table_contains (self->relevance_paths, plain->str)
+          && !rs_form_session_is_relevant (session, path->str))
+        clear_answers (child);
+      else
+        drop_irrelevant (self, session, child, path, plain);
+      g_string_truncate (path, length);
+      g_string_truncate (plain, plain_length);
+    }
 }
 
 static gboolean
@@ -759,12 +656,13 @@ eval_error (GError     **error,
   return FALSE;
 }
 
+/* A stored choice or date, without the blanks an edited record may carry around it. */
 static char *
 eval_string (xmlXPathContextPtr  ctx,
              const RsRule       *rule,
              xmlNodePtr          root)
 {
-  return rs_xpath_eval_string (ctx, rule->comp, root, NULL);
+  return g_strstrip (rs_xpath_eval_string (ctx, rule->comp, root, NULL));
 }
 
 static gboolean
@@ -1010,7 +908,7 @@ score_way_out (RsStandards        *standards,
 
   if (score->classification == RS_CLASSIFICATION_POOR)
     {
-      /* Poor with d deprivations: fixing the cheapest d − (min − 1) leaves min − 1 = near-poor. */
+      /* Poor with d deprivations: fixing the cheapest d − (min − 1) leaves min − 1: near-poor. */
       needed = score->deprivation_count - (std->poor_min_deprivations - 1);
       g_array_sort (options, compare_fix);
       if (options->len > needed)
@@ -1144,43 +1042,66 @@ score_prepared (RsScorer    *self,
   return g_steal_pointer (&score);
 }
 
-static gboolean
-check_form (RsScorer   *self,
-            xmlDocPtr   doc,
-            GError    **error)
+/* The form id of a record, read from its root element's start tag without parsing it all. */
+static char *
+record_form_id (const char *xml,
+                gssize      length)
 {
-  xmlNodePtr root = xmlDocGetRootElement (doc);
-  g_autofree char *id = root != NULL ? get_attr (root, "id") : NULL;
-  const char *form_id = rs_standards_get_form_id (self->standards);
+  const char *end = xml + length;
+  const char *p = xml;
 
-  if (g_strcmp0 (id, form_id) != 0)
+  while (p < end)
     {
-      g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_WRONG_FORM,
-                   _("This record belongs to the form “%s”, not to the household review (%s). "
-                     "Only household review records can be scored."), id ? id : "", form_id);
-      return FALSE;
+      const char *open = memchr (p, '<', end - p);
+      const char *close;
+
+      if (open == NULL || open + 1 >= end)
+        return NULL;
+      if (open[1] == '?' || open[1] == '!')
+        {
+          p = open + 1;
+          continue;
+        }
+      close = memchr (open, '>', end - open);
+      if (close == NULL)
+        return NULL;
+      for (const char *a = open; a + 4 < close; a++)
+        {
+          if (g_ascii_isspace (a[0]) && a[1] == 'i' && a[2] == 'd' && a[3] == '='
+              && (a[4] == '"' || a[4] == '\''))
+            {
+              const char *value = a + 5;
+              const char *quote = memchr (value, a[4], close - value);
+
+              return quote != NULL ? g_strndup (value, quote - value) : NULL;
+            }
+        }
+      return g_strdup ("");
     }
-  return TRUE;
+  return NULL;
 }
 
 static RsScore *
-score_owned_doc (RsScorer    *self,
-                 xmlDocPtr    doc,
-                 const char  *standard_id,
-                 GError     **error)
+score_session (RsScorer       *self,
+               RsFormSession  *session,
+               const char     *standard_id,
+               GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  xmlDocPtr doc = xmlCopyDoc (rs_form_session_get_instance_doc (session), 1);
+  g_autoptr(GString) path = g_string_new (NULL);
+  g_autoptr(GString) plain = g_string_new (NULL);
+  xmlNodePtr root = xmlDocGetRootElement (doc);
+  RsScore *score;
 
-  if (!check_form (self, doc, error))
-    return NULL;
+  g_string_append_printf (path, "/%s", (const char *) root->name);
+  g_string_append (plain, path->str);
+  drop_irrelevant (self, session, root, path, plain);
   /* numbers the elements in document order, so sorting node-sets does not walk the tree */
   xmlXPathOrderDocElems (doc);
-  if (!prepare_instance (self, doc, &local_error))
-    {
-      eval_error (error, _("the form's calculations"), local_error);
-      return NULL;
-    }
-  return score_prepared (self, doc, standard_id, error);
+  score = score_prepared (self, doc, standard_id, error);
+  _rs_standards_get_context (self->standards)->doc = _rs_standards_get_blank (self->standards);
+  xmlFreeDoc (doc);
+  return score;
 }
 
 RsScore *
@@ -1190,25 +1111,36 @@ rs_scorer_score_xml (RsScorer    *self,
                      const char  *standard_id,
                      GError     **error)
 {
-  xmlDocPtr doc;
-  RsScore *score;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(RsFormSession) session = NULL;
+  g_autofree char *id = NULL;
+  const char *form_id = rs_standards_get_form_id (self->standards);
 
   if (length < 0)
     length = strlen (xml);
-  doc = xmlReadMemory (xml, (int) MIN (length, G_MAXINT), NULL, NULL,
-                       XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOWARNING
-                       | XML_PARSE_NOERROR);
-  if (doc == NULL || xmlDocGetRootElement (doc) == NULL)
+  id = record_form_id (xml, length);
+  if (id == NULL)
     {
       g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_READ,
                    _("The record is not readable XML. It may be damaged; export it again."));
-      xmlFreeDoc (doc);
       return NULL;
     }
-  score = score_owned_doc (self, doc, standard_id, error);
-  _rs_standards_get_context (self->standards)->doc = _rs_standards_get_blank (self->standards);
-  xmlFreeDoc (doc);
-  return score;
+  if (!g_str_equal (id, form_id))
+    {
+      g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_WRONG_FORM,
+                   _("This record belongs to the form “%s”, not to the household review (%s). "
+                     "Only household review records can be scored."), id, form_id);
+      return NULL;
+    }
+  /* The record goes through the form: its calculations are recomputed, and what the record
+   * says it computed is never trusted. */
+  session = rs_form_session_new_from_instance (self->form, xml, length, NULL, &local_error);
+  if (session == NULL)
+    {
+      g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_READ, "%s", local_error->message);
+      return NULL;
+    }
+  return score_session (self, session, standard_id, error);
 }
 
 RsScore *
@@ -1236,12 +1168,23 @@ rs_scorer_score_doc (RsScorer    *self,
                      const char  *standard_id,
                      GError     **error)
 {
-  xmlDocPtr doc = xmlCopyDoc (instance, 1);
-  RsScore *score = score_owned_doc (self, doc, standard_id, error);
+  xmlChar *xml = NULL;
+  int length = 0;
+  RsScore *score;
 
-  _rs_standards_get_context (self->standards)->doc = _rs_standards_get_blank (self->standards);
-  xmlFreeDoc (doc);
+  xmlDocDumpMemory (instance, &xml, &length);
+  score = rs_scorer_score_xml (self, (const char *) xml, length, standard_id, error);
+  xmlFree (xml);
   return score;
+}
+
+RsScore *
+rs_scorer_score_session (RsScorer       *self,
+                         RsFormSession  *session,
+                         const char     *standard_id,
+                         GError        **error)
+{
+  return score_session (self, session, standard_id, error);
 }
 
 static xmlNodePtr
@@ -1286,4 +1229,113 @@ rs_score_write_result (const RsScore *score,
   set_text (child_element (result, "deprived", TRUE), deprived->str);
   set_text (child_element (result, "b2_points", TRUE), points);
   g_string_free (deprived, TRUE);
+}
+
+/* ---- live scoring in a form session --------------------------------------------------------- */
+
+typedef struct
+{
+  RsScorer *scorer;
+  RsScore  *score;
+  char     *standard_id;
+  guint     calculator_id;
+} LiveScore;
+
+static const char live_key[] = "rs-score-live";
+
+static void
+live_score_free (gpointer data)
+{
+  LiveScore *live = data;
+
+  g_clear_pointer (&live->score, rs_score_free);
+  g_free (live->standard_id);
+  g_free (live);
+}
+
+static void
+write_live_value (RsFormSession *session,
+                  const char    *root,
+                  const char    *name,
+                  const char    *value)
+{
+  g_autofree char *path = g_strdup_printf ("/%s/result/%s", root, name);
+  g_autofree char *current = rs_form_session_get_value (session, path);
+
+  /* Writing only what changed keeps the answer-by-answer recompute small. */
+  if (current != NULL && g_strcmp0 (current, value != NULL ? value : "") != 0)
+    rs_form_session_set_computed_value (session, path, value != NULL ? value : "", NULL);
+}
+
+static void
+live_score_run (RsFormSession *session,
+                gpointer       user_data)
+{
+  LiveScore *live = user_data;
+  const char *root = rs_form_get_root_name (rs_form_session_get_form (session));
+  g_autofree char *count = NULL;
+  g_autofree char *points = NULL;
+  g_autoptr(GString) deprived = g_string_new (NULL);
+
+  g_clear_pointer (&live->score, rs_score_free);
+  live->score = score_session (live->scorer, session, live->standard_id, NULL);
+  if (live->score != NULL)
+    {
+      for (guint i = 0; i < live->score->indicators->len; i++)
+        {
+          const RsIndicatorResult *r = g_ptr_array_index (live->score->indicators, i);
+
+          if (r->deprived)
+            g_string_append_printf (deprived, "%s%s", deprived->len > 0 ? " " : "", r->id);
+        }
+      count = g_strdup_printf ("%u", live->score->deprivation_count);
+      points = g_strdup_printf ("%u", live->score->b2_points);
+    }
+  write_live_value (session, root, "standard", live->score ? live->score->standard : NULL);
+  write_live_value (session, root, "classification",
+                    live->score ? rs_classification_to_string (live->score->classification)
+                                : NULL);
+  write_live_value (session, root, "deprivation_count", count);
+  write_live_value (session, root, "deprived", deprived->str);
+  write_live_value (session, root, "b2_points", points);
+}
+
+guint
+rs_score_attach_to_session (RsFormSession *session,
+                            RsScorer      *scorer,
+                            const char    *standard_id)
+{
+  LiveScore *previous;
+  LiveScore *live;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (session) && scorer != NULL, 0);
+  /* Attaching again (another standard to preview) replaces the previous calculator. */
+  previous = g_object_get_data (G_OBJECT (session), live_key);
+  if (previous != NULL)
+    rs_form_session_remove_calculator (session, previous->calculator_id);
+  live = g_new0 (LiveScore, 1);
+  live->scorer = scorer;
+  live->standard_id = g_strdup (standard_id);
+  /* The session owns the state; the calculator only borrows it. */
+  g_object_set_data_full (G_OBJECT (session), live_key, live, live_score_free);
+  live->calculator_id = rs_form_session_add_calculator (session, live_score_run, live, NULL);
+  live_score_run (session, live);
+  return live->calculator_id;
+}
+
+const RsScore *
+rs_score_session_get_score (RsFormSession *session)
+{
+  LiveScore *live = g_object_get_data (G_OBJECT (session), live_key);
+
+  return live != NULL ? live->score : NULL;
+}
+
+char *
+rs_score_session_get_json (RsFormSession *session,
+                           RsLang         lang)
+{
+  const RsScore *score = rs_score_session_get_score (session);
+
+  return score != NULL ? rs_score_to_json (score, lang) : NULL;
 }

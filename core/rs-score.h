@@ -1,4 +1,4 @@
-/* rs-score.h: scores a household review instance against a poverty standard (classification, reasons, way out).
+/* rs-score.h: scores a household review record against a poverty standard, with reasons and way out.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
@@ -6,6 +6,8 @@
 #include <json-glib/json-glib.h>
 #include <libxml/tree.h>
 
+#include "rs-form-session.h"
+#include "rs-form.h"
 #include "rs-standard.h"
 
 G_BEGIN_DECLS
@@ -55,6 +57,9 @@ const char       *rs_classification_get_label (RsClassification classification,
                                                RsLang           lang);
 /* "new_poor", …; NULL for RS_TRANSITION_UNKNOWN. */
 const char       *rs_transition_to_string     (RsTransition transition);
+/* "Tái nghèo" / "Fell back into poverty", for people. */
+const char       *rs_transition_get_label     (RsTransition transition,
+                                               RsLang       lang);
 
 /* The classification rule of both standards (pure): screened out first; then income at or
  * below the line with at least @poor_min_deprivations → poor, below the line → near-poor,
@@ -103,8 +108,8 @@ typedef struct
   RsClassification  classification;
 
   RsIncomeMethod    income_method;
-  gboolean          income_known;
-  gint64            per_capita_monthly;
+  gboolean          income_known;        /* the income test could be made */
+  gint64            per_capita_monthly;  /* G_MININT64 when not answered */
   gboolean          line_known;
   gint64            line;
   gboolean          middle_known;
@@ -127,7 +132,7 @@ typedef struct
 
   /* Way out: only for poor and near-poor households. */
   gboolean          has_way_out;
-  GPtrArray        *to_near_poor;      /* char*: indicator ids to fix (poor: the cheapest d − 2) */
+  GPtrArray        *to_near_poor;      /* char*: indicator ids to fix (poor: cheapest d − 2) */
   gboolean          lifts_to_near_poor;
   GPtrArray        *support;           /* RsSupportNeed */
   gint64            way_out_cost_vnd;
@@ -152,7 +157,8 @@ char     *rs_format_vnd              (gint64 amount);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsScore, rs_score_free)
 
 /* Scores instances of the shipped form: recomputes the form's calculations and drops the
- * answers of questions that are not relevant before the rules read anything. */
+ * answers of questions that are not relevant before the rules read anything.  One scorer
+ * serves one thread at a time (it keeps one XPath context); a server uses one per worker. */
 typedef struct _RsScorer RsScorer;
 
 /* @data_dir holds forms/vn_household_review.xml and standards/ (standards and catalogue). */
@@ -163,6 +169,8 @@ RsScorer     *rs_scorer_new_from_files  (const char  *form_path,
                                          GError     **error);
 void          rs_scorer_free            (RsScorer    *self);
 RsStandards  *rs_scorer_get_standards   (RsScorer    *self);
+/* The shipped form the scorer loads records into (sessions for new records come from it). */
+RsForm       *rs_scorer_get_form        (RsScorer    *self);
 /* @standard_id: NULL to choose by the review date, or "id" / "id@version". */
 RsScore      *rs_scorer_score_file      (RsScorer    *self,
                                          const char  *path,
@@ -178,6 +186,27 @@ RsScore      *rs_scorer_score_doc       (RsScorer    *self,
                                          xmlDocPtr    instance,
                                          const char  *standard_id,
                                          GError     **error);
+/* Scores the record a form session holds, as it is now (answers of questions that are not
+ * relevant are ignored). */
+RsScore      *rs_scorer_score_session   (RsScorer       *self,
+                                         RsFormSession  *session,
+                                         const char     *standard_id,
+                                         GError        **error);
+
+/* Live scoring: after every recompute the session re-scores the household and writes
+ * result/standard, classification, deprivation_count, deprived and b2_points, so that the
+ * support section's relevance follows.  @scorer must outlive @session; @standard_id is NULL to
+ * choose by the review date.  Returns the calculator id (rs_form_session_remove_calculator). */
+guint          rs_score_attach_to_session (RsFormSession *session,
+                                           RsScorer      *scorer,
+                                           const char    *standard_id);
+/* The latest score of an attached session, or NULL while it cannot be scored (no review date
+ * yet).  Borrowed: valid until the next answer. */
+const RsScore *rs_score_session_get_score (RsFormSession *session);
+/* Its JSON (newly allocated), or NULL. */
+char          *rs_score_session_get_json  (RsFormSession *session,
+                                           RsLang         lang);
+
 /* Writes the score into the instance's result elements (standard, classification,
  * deprivation_count, deprived, b2_points). */
 void          rs_score_write_result     (const RsScore *score,

@@ -1,4 +1,4 @@
-/* rs-standard.c: loads poverty standards and the support catalogue (JSON) and checks them against the form.
+/* rs-standard.c: loads poverty standards and the support catalogue (JSON), checked against the form.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -321,7 +321,8 @@ find_element (xmlNodePtr  parent,
   for (xmlNodePtr child = parent != NULL ? parent->children : NULL; child; child = child->next)
     {
       if (child->type == XML_ELEMENT_NODE && g_str_equal ((const char *) child->name, name)
-          && (ns == NULL || (child->ns != NULL && g_str_equal ((const char *) child->ns->href, ns))))
+          && (ns == NULL
+              || (child->ns != NULL && g_str_equal ((const char *) child->ns->href, ns))))
         return child;
     }
   return NULL;
@@ -540,14 +541,18 @@ check_rule_paths (RsStandards *self,
 {
   g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func (path_frame_free);
   PathFrame *frame;
-  gboolean prev_operand = FALSE;   /* the last token ends an operand (so and, or, div, mod and the star are operators) */
+  /* whether the last token ends an operand: then and, or, div, mod and the star are operators */
+  gboolean prev_operand = FALSE;
   gboolean expect_step = FALSE;    /* just after / or // */
   gboolean attribute = FALSE;
   const char *p = text;
 
-  g_ptr_array_add (stack, path_frame_new (NULL));
-  frame = g_ptr_array_index (stack, 0);
-  frame->base = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
+  {
+    g_autofree char *root = g_strconcat ("/", xmlDocGetRootElement (self->blank)->name, NULL);
+
+    frame = path_frame_new (root);
+    g_ptr_array_add (stack, frame);
+  }
 
   while (*p != '\0')
     {
@@ -844,7 +849,8 @@ invalid (GError    **error,
          const char *what)
 {
   g_set_error (error, RS_STANDARD_ERROR, RS_STANDARD_ERROR_INVALID,
-               _("%s: “%s” must be %s. Correct the file and load it again."), file, member, what);
+               _("%s: “%s” must be %s. Correct the file and load it again."), file, member,
+               what);
   return FALSE;
 }
 
@@ -1044,7 +1050,8 @@ load_income (RsStandards *self,
         return FALSE;
       for (guint a = 0; a < RS_N_AREAS; a++)
         if (!get_number (cutoffs, area_names[a], &std->points_cutoff[a]))
-          return invalid (error, file, "income.cutoffs", _("an object with rural and urban points"));
+          return invalid (error, file, "income.cutoffs",
+                          _("an object with rural and urban points"));
       if (items == NULL)
         return invalid (error, file, "income.items", _("a list of point items"));
       std->points_items = g_ptr_array_new_with_free_func (points_item_free);

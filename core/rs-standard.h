@@ -1,4 +1,4 @@
-/* rs-standard.h: poverty standards and the support catalogue as data, loaded and checked against the form.
+/* rs-standard.h: poverty standards and the support catalogue as data, checked against the form.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 

@@ -148,6 +148,7 @@ csv_set (CsvTable   *table,
 typedef struct
 {
   GHashTable *repeats;  /* relative paths of repeated elements */
+  GHashTable *groups;   /* relative paths of elements that have children somewhere */
   GHashTable *tables;   /* relative path → CsvTable */
   GPtrArray  *order;    /* tables in creation order */
 } CsvExport;
@@ -192,11 +193,13 @@ join_path (const char *parent,
   return *parent == '\0' ? g_strdup (name) : g_strconcat (parent, "/", name, NULL);
 }
 
-/* Finds repeats in the data itself: an element that occurs twice under one parent. */
+/* Finds repeats in the data itself (an element that occurs twice under one parent), and the
+ * groups (so an empty group, e.g. <members/> with no member, is not taken for a column). */
 static void
 find_repeated (xmlNode    *node,
                const char *path,
-               GHashTable *repeats)
+               GHashTable *repeats,
+               GHashTable *groups)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -209,7 +212,9 @@ find_repeated (xmlNode    *node,
       child_path = join_path (path, (const char *) child->name);
       if (!g_hash_table_add (seen, (gpointer) child->name))
         g_hash_table_add (repeats, g_strdup (child_path));
-      find_repeated (child, child_path, repeats);
+      if (has_element_children (child))
+        g_hash_table_add (groups, g_strdup (child_path));
+      find_repeated (child, child_path, repeats, groups);
     }
 }
 
@@ -284,7 +289,8 @@ flatten (CsvExport  *export,
           csv_set (child_table, child_row, "KEY", child_key);
           flatten (export, child, child_path, "", child_table, child_row, child_key);
         }
-      else if (has_element_children (child))
+      else if (has_element_children (child)
+               || g_hash_table_contains (export->groups, child_path))
         {
           g_autofree char *prefix = g_strconcat (column_prefix, name, "/", NULL);
 
@@ -373,6 +379,7 @@ export_csv_form (RsStore      *self,
   gboolean ok = TRUE;
 
   export.repeats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  export.groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   export.tables = g_hash_table_new (g_str_hash, g_str_equal);
   export.order = g_ptr_array_new_with_free_func ((GDestroyNotify) csv_table_free);
 
@@ -413,7 +420,7 @@ export_csv_form (RsStore      *self,
             xmlFreeDoc (doc);
           continue;
         }
-      find_repeated (xmlDocGetRootElement (doc), "", export.repeats);
+      find_repeated (xmlDocGetRootElement (doc), "", export.repeats, export.groups);
       g_ptr_array_add (docs, doc);
       g_ptr_array_add (ids, record->instance_id);
     }
@@ -441,6 +448,7 @@ export_csv_form (RsStore      *self,
 
 out:
   g_hash_table_unref (export.repeats);
+  g_hash_table_unref (export.groups);
   g_hash_table_unref (export.tables);
   g_ptr_array_unref (export.order);
   return ok;

@@ -85,7 +85,8 @@ rs_store_outbox_next_due (RsStore  *self,
                           GError  **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_outbox_entry_free);
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_outbox_entry_free);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -467,7 +468,8 @@ rs_store_sync_log_list (RsStore     *self,
                         GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_sync_log_entry_free);
+  g_autoptr(GPtrArray) entries =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_sync_log_entry_free);
   sqlite3_stmt *stmt;
   int rc;
 

@@ -618,7 +618,11 @@ rs_store_initable_init (GInitable     *initable,
             g_set_error (error, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND,
                          _("There is no household database at “%s”."), self->path);
           else
-            set_sqlite_error (self, SQLITE_READONLY, error);
+            g_set_error (error, RS_STORE_ERROR, RS_STORE_ERROR_READ_ONLY,
+                         _("The household database “%s” comes from an older version of rasoat "
+                           "and must be upgraded before it can be read, which needs writing to "
+                           "it. Open it once with the app (or a rasoat-cli command that "
+                           "writes, such as import)."), self->path);
           goto fail;
         }
       return TRUE;
@@ -2157,7 +2161,8 @@ rs_store_list_audit (RsStore     *self,
                      GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
+  g_autoptr(GPtrArray) events =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_audit_event_free);
   sqlite3_stmt *stmt;
   int rc;
 

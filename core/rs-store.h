@@ -31,6 +31,20 @@ typedef enum
 /* The schema version this build writes (PRAGMA user_version). */
 #define RS_STORE_SCHEMA_VERSION 2
 
+/* RsStore: one per database file and process.
+ *
+ * Threads: every call is safe from any thread (one lock per store, held for the whole
+ * operation). The synchronous calls block on SQLite and the disk: call them from the CLI, tests
+ * or a worker thread (the sync engine). The UI calls the *_async variants, which run in order on
+ * the store's single worker thread, so the writes of one screen never overtake each other;
+ * cancelling only drops work that has not started (a commit is never interrupted).
+ *
+ * Durability: a call that writes returns TRUE only after its one transaction is committed with
+ * WAL + synchronous=FULL, i.e. on disk. On FALSE nothing of it was written and everything saved
+ * before is intact; after RS_STORE_ERROR_IO the store closes itself and must be reopened (the
+ * last change may or may not be on disk: read it back).
+ *
+ * Order: created_seq/updated_seq come from a counter in the file, never from the clock. */
 #define RS_TYPE_STORE (rs_store_get_type ())
 G_DECLARE_FINAL_TYPE (RsStore, rs_store, RS, STORE, GObject)
 

@@ -43,8 +43,9 @@ print_usage (FILE *out)
 {
   fprintf (out, "%s\n\n", _("Usage: rasoat-server COMMAND [OPTIONS]"));
   fprintf (out, "%s\n", _("Commands:"));
-  fprintf (out, "  init --db DB [--demo]\n");
-  fprintf (out, "  user add USER --role ROLE [--commune CODE]… (--password P | --password-stdin) --db DB\n");
+  fprintf (out, "  init --db DB [--demo] [--forms-dir DIR]\n");
+  fprintf (out, "  user add USER --role ROLE [--commune CODE]… (--password P | --password-stdin)\n"
+                "           --db DB\n");
   fprintf (out, "  user passwd USER (--password P | --password-stdin) --db DB\n");
   fprintf (out, "  user revoke USER --db DB\n");
   fprintf (out, "  user token USER --device NAME --db DB\n");
@@ -52,9 +53,10 @@ print_usage (FILE *out)
   fprintf (out, "  user list --db DB\n");
   fprintf (out, "  form add FILE --db DB\n");
   fprintf (out, "  assignments import FILE.csv [--commune CODE] --db DB\n");
-  fprintf (out, "  serve --listen HOST:PORT --db DB [--tls-cert FILE --tls-key FILE] [--forms-dir DIR]\n"
-                "        [--data-dir DIR] [--threads N] [--connection-timeout S] [--max-body BYTES]\n");
-  fprintf (out, "  export --db DB --format jsonl\n\n");
+  fprintf (out, "  serve --listen HOST:PORT --db DB [--tls-cert FILE --tls-key FILE]\n"
+                "        [--forms-dir DIR] [--data-dir DIR] [--threads N]\n"
+                "        [--connection-timeout S] [--max-body BYTES]\n");
+  fprintf (out, "  export --db DB --format jsonl [--commune CODE]\n\n");
   fprintf (out, "%s\n", _("DB is a file (SQLite) or a postgresql:// URI. ROLE is enumerator, "
                           "commune_officer or district_admin."));
 }
@@ -109,21 +111,28 @@ parse_options (int       argc,
                GError  **error)
 {
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_STRING, &options->db, N_("Database file or postgresql:// URI"), "DB" },
+    { "db", 0, 0, G_OPTION_ARG_STRING, &options->db,
+      N_("Database file or postgresql:// URI"), "DB" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &options->role, N_("User role"), "ROLE" },
-    { "commune", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->communes, N_("Commune code"), "CODE" },
+    { "commune", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->communes,
+      N_("Commune code"), "CODE" },
     { "password", 0, 0, G_OPTION_ARG_STRING, &options->password, N_("Password"), "P" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &options->password_stdin,
       N_("Read the password from standard input"), NULL },
     { "device", 0, 0, G_OPTION_ARG_STRING, &options->device, N_("Device name"), "NAME" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &options->listen, N_("Address to listen on"), "HOST:PORT" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_cert, N_("TLS certificate (PEM)"), "FILE" },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_key, N_("TLS private key (PEM)"), "FILE" },
-    { "forms-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->forms_dir, N_("Forms to publish"), "DIR" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &options->listen,
+      N_("Address to listen on"), "HOST:PORT" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_cert,
+      N_("TLS certificate (PEM)"), "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_key,
+      N_("TLS private key (PEM)"), "FILE" },
+    { "forms-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->forms_dir,
+      N_("Forms to publish"), "DIR" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->data_dir,
       N_("Form and standards for scoring"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &options->format, N_("Export format"), "jsonl" },
-    { "demo", 0, 0, G_OPTION_ARG_NONE, &options->demo, N_("Add demo users and a demo commune"), NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &options->demo,
+      N_("Add demo users and a demo commune"), NULL },
     { "connection-timeout", 0, 0, G_OPTION_ARG_INT, &options->connection_timeout,
       N_("Seconds before an idle connection is closed"), "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options->threads, N_("Worker threads"), "N" },

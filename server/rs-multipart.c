@@ -194,7 +194,8 @@ rs_multipart_parse (const guint8  *body,
                     const char    *boundary,
                     GError       **error)
 {
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_multipart_part_free);
+  g_autoptr(GPtrArray) parts =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_multipart_part_free);
   g_autofree char *delimiter = NULL;
   gsize delimiter_len;
   const guint8 *end = body + length;

@@ -121,6 +121,39 @@ rs_server_auth_verify_password (const RsServerUser *user,
   return rc == 0;
 }
 
+gboolean
+rs_server_auth_verify_nobody (const char *password)
+{
+  static gsize initialized;
+  static char dummy_hash[crypto_pwhash_STRBYTES];
+
+  if (g_once_init_enter (&initialized))
+    {
+      char random_password[33];
+      guint8 raw[16];
+
+      randombytes_buf (raw, sizeof raw);
+      sodium_bin2hex (random_password, sizeof random_password, raw, sizeof raw);
+      hash_slot_acquire ();
+      if (crypto_pwhash_str_alg (dummy_hash, random_password, strlen (random_password),
+                                 RS_SERVER_PWHASH_OPSLIMIT, RS_SERVER_PWHASH_MEMLIMIT,
+                                 crypto_pwhash_ALG_ARGON2ID13) != 0)
+        dummy_hash[0] = '\0';
+      hash_slot_release ();
+      g_once_init_leave (&initialized, 1);
+    }
+  if (dummy_hash[0] != '\0' && password != NULL)
+    {
+      int rc;
+
+      hash_slot_acquire ();
+      rc = crypto_pwhash_str_verify (dummy_hash, password, strlen (password));
+      hash_slot_release ();
+      return rc == 0;
+    }
+  return FALSE;
+}
+
 void
 rs_server_auth_random (guint8 *buffer,
                        gsize   length)

@@ -32,6 +32,9 @@ gboolean  rs_server_auth_set_password      (RsServerUser *user,
                                             GError      **error);
 gboolean  rs_server_auth_verify_password   (const RsServerUser *user,
                                             const char         *password);
+/* Spends the time of one verification, so an unknown user name answers as slowly as a known
+ * one with a wrong password. Checks against a random password nobody knows: FALSE. */
+gboolean  rs_server_auth_verify_nobody     (const char   *password);
 char     *rs_server_auth_digest_ha1        (const char   *username,
                                             const char   *password);
 gboolean  rs_server_auth_ha1_bytes         (const char   *ha1_hex,

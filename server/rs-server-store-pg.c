@@ -361,7 +361,7 @@ pg_token_revoke (RsServerStore  *store,
   return result != NULL ? (guint) g_ascii_strtoull (PQcmdTuples (result), NULL, 10) : 0;
 }
 
-static char *
+static RsServerUser *
 pg_token_lookup (RsServerStore  *store,
                  const char     *token_sha256,
                  GError        **error)
@@ -369,8 +369,10 @@ pg_token_lookup (RsServerStore  *store,
   RsServerStorePg *self = pg_store (store);
   BORROW (self);
   const char *values[] = { token_sha256 };
-  g_autoptr(PGresult) result = run (conn, "SELECT t.username FROM device_tokens t JOIN users u"
-                                          " USING (username) WHERE t.token_sha256 = $1"
+  g_autoptr(PGresult) result = run (conn, "SELECT u.username, u.role, u.communes,"
+                                          " u.password_hash, u.digest_ha1, u.active"
+                                          " FROM device_tokens t JOIN users u USING (username)"
+                                          " WHERE t.token_sha256 = $1"
                                           " AND t.revoked_at IS NULL AND u.active",
                                     1, values, NULL, NULL, error);
 
@@ -382,7 +384,7 @@ pg_token_lookup (RsServerStore  *store,
                    _("This device token is unknown or revoked."));
       return NULL;
     }
-  return g_strdup (PQgetvalue (result, 0, 0));
+  return user_from_row (result, 0);
 }
 
 static gboolean
@@ -584,23 +586,32 @@ record_put_in_transaction (PGconn              *conn,
 
   if (submission->deprecated_id != NULL)
     {
-      const char *supersede_values[] = { submission->instance_id, submission->deprecated_id };
+      const char *supersede_values[] = { submission->instance_id, submission->deprecated_id,
+                                         submission->commune_code };
       g_autoptr(PGresult) superseded = NULL;
 
+      /* An edit may only replace a version of the same commune (the submitter's commune was
+       * checked for the new version). */
       superseded = run (conn, "UPDATE records SET superseded_by = $1 WHERE instance_id = $2"
-                              " AND superseded_by IS NULL", 2, supersede_values, NULL, NULL,
-                        error);
+                              " AND superseded_by IS NULL AND commune_code = $3", 3,
+                        supersede_values, NULL, NULL, error);
       if (superseded == NULL)
         return FALSE;
       if (g_str_equal (PQcmdTuples (superseded), "0"))
         {
           const char *known_values[] = { submission->deprecated_id };
-          g_autoptr(PGresult) known = run (conn, "SELECT 1 FROM records WHERE instance_id = $1",
+          g_autoptr(PGresult) known = run (conn, "SELECT commune_code FROM records"
+                                                 " WHERE instance_id = $1",
                                            1, known_values, NULL, NULL, error);
 
           if (known == NULL)
             return FALSE;
-          *outcome = PQntuples (known) > 0 ? RS_RECORD_STALE : RS_RECORD_UNKNOWN_BASE;
+          if (PQntuples (known) == 0)
+            *outcome = RS_RECORD_UNKNOWN_BASE;
+          else if (g_strcmp0 (PQgetvalue (known, 0, 0), submission->commune_code) != 0)
+            *outcome = RS_RECORD_OTHER_COMMUNE;
+          else
+            *outcome = RS_RECORD_STALE;
           return TRUE;
         }
     }
@@ -612,6 +623,7 @@ static gboolean
 pg_record_put (RsServerStore       *store,
                const RsSubmission  *submission,
                const char          *submitted_by,
+               const char          *remote,
                gint64               received_us,
                const char          *classification,
                const char          *score_json,
@@ -629,6 +641,17 @@ pg_record_put (RsServerStore       *store,
     return FALSE;
   if (*outcome != RS_RECORD_STORED && *outcome != RS_RECORD_DUPLICATE)
     return run_command (conn, "ROLLBACK", error);
+  {
+    g_autofree char *detail = g_strdup_printf ("%s %s", submission->instance_id,
+                                               rs_record_outcome_to_string (*outcome));
+    const char *values[] = { received, submitted_by, remote, detail };
+    g_autoptr(PGresult) audited = run (conn, "INSERT INTO audit_log (at, event, username, remote,"
+                                             " detail) VALUES ($1, 'submission', $2, $3, $4)",
+                                       4, values, NULL, NULL, error);
+
+    if (audited == NULL)
+      return FALSE;
+  }
   /* synchronous_commit is on for this connection: COMMIT returns after the WAL flush. */
   return run_command (conn, "COMMIT", error);
 }

@@ -289,7 +289,8 @@ sqlite_user_list (RsServerStore  *store,
   RsServerStoreSqlite *self = sqlite_store (store);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_user_free);
+  g_autoptr(GPtrArray) users =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_user_free);
   int rc;
 
   stmt = prepare (self, "SELECT username, role, communes, password_hash, digest_ha1, active"
@@ -360,7 +361,7 @@ sqlite_token_revoke (RsServerStore  *store,
   return changed > 0 ? (guint) changed : 0;
 }
 
-static char *
+static RsServerUser *
 sqlite_token_lookup (RsServerStore  *store,
                      const char     *token_sha256,
                      GError        **error)
@@ -370,7 +371,8 @@ sqlite_token_lookup (RsServerStore  *store,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = prepare (self, "SELECT t.username FROM device_tokens t JOIN users u USING (username)"
+  stmt = prepare (self, "SELECT u.username, u.role, u.communes, u.password_hash, u.digest_ha1,"
+                        " u.active FROM device_tokens t JOIN users u USING (username)"
                         " WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL AND u.active = 1",
                   error);
   if (stmt == NULL)
@@ -378,7 +380,7 @@ sqlite_token_lookup (RsServerStore  *store,
   bind_text (stmt, 1, token_sha256);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return column_dup (stmt, 0);
+    return user_from_row (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND,
                  _("This device token is unknown or revoked."));
@@ -490,7 +492,8 @@ sqlite_form_list (RsServerStore  *store,
   RsServerStoreSqlite *self = sqlite_store (store);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GPtrArray) forms = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_form_free);
+  g_autoptr(GPtrArray) forms =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_server_form_free);
   int rc;
 
   stmt = prepare (self, "SELECT form_id, version, name, md5 FROM forms"
@@ -616,22 +619,30 @@ record_put_locked (RsServerStoreSqlite  *self,
       g_autoptr(sqlite3_stmt) supersede = NULL;
       g_autoptr(sqlite3_stmt) known = NULL;
 
+      /* An edit may only replace a version of the same commune (the submitter's commune was
+       * checked for the new version). */
       supersede = prepare (self, "UPDATE records SET superseded_by = ?1 WHERE instance_id = ?2"
-                                 " AND superseded_by IS NULL", error);
+                                 " AND superseded_by IS NULL AND commune_code = ?3", error);
       if (supersede == NULL)
         return FALSE;
       bind_text (supersede, 1, submission->instance_id);
       bind_text (supersede, 2, submission->deprecated_id);
+      bind_text (supersede, 3, submission->commune_code);
       changed = step_done (self, supersede, error);
       if (changed < 0)
         return FALSE;
       if (changed == 0)
         {
-          known = prepare (self, "SELECT 1 FROM records WHERE instance_id = ?1", error);
+          known = prepare (self, "SELECT commune_code FROM records WHERE instance_id = ?1", error);
           if (known == NULL)
             return FALSE;
           bind_text (known, 1, submission->deprecated_id);
-          *outcome = sqlite3_step (known) == SQLITE_ROW ? RS_RECORD_STALE : RS_RECORD_UNKNOWN_BASE;
+          if (sqlite3_step (known) != SQLITE_ROW)
+            *outcome = RS_RECORD_UNKNOWN_BASE;
+          else if (g_strcmp0 (column_text (known, 0), submission->commune_code) != 0)
+            *outcome = RS_RECORD_OTHER_COMMUNE;
+          else
+            *outcome = RS_RECORD_STALE;
           return TRUE;
         }
     }
@@ -643,6 +654,7 @@ static gboolean
 sqlite_record_put (RsServerStore       *store,
                    const RsSubmission  *submission,
                    const char          *submitted_by,
+                   const char          *remote,
                    gint64               received_us,
                    const char          *classification,
                    const char          *score_json,
@@ -664,6 +676,28 @@ sqlite_record_put (RsServerStore       *store,
   commit = *outcome == RS_RECORD_STORED || *outcome == RS_RECORD_DUPLICATE;
   if (!commit)
     return exec_sql (self, "ROLLBACK", error);
+  {
+    g_autoptr(sqlite3_stmt) audit = prepare (self, "INSERT INTO audit_log (at, event, username,"
+                                                   " remote, detail) VALUES (?1, 'submission',"
+                                                   " ?2, ?3, ?4)", error);
+    g_autofree char *detail = g_strdup_printf ("%s %s", submission->instance_id,
+                                               rs_record_outcome_to_string (*outcome));
+
+    if (audit == NULL)
+      {
+        exec_sql (self, "ROLLBACK", NULL);
+        return FALSE;
+      }
+    sqlite3_bind_int64 (audit, 1, received_us);
+    bind_text (audit, 2, submitted_by);
+    bind_text (audit, 3, remote);
+    bind_text (audit, 4, detail);
+    if (step_done (self, audit, error) < 0)
+      {
+        exec_sql (self, "ROLLBACK", NULL);
+        return FALSE;
+      }
+  }
   /* A failed COMMIT is not retried (the state of an fsync failure is unknown): the request
    * fails, and the client's resend is answered from what is really on disk. */
   if (!exec_sql (self, "COMMIT", error))

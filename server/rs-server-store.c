@@ -51,6 +51,8 @@ rs_record_outcome_to_string (RsRecordOutcome outcome)
       return "stale";
     case RS_RECORD_UNKNOWN_BASE:
       return "unknown_base";
+    case RS_RECORD_OTHER_COMMUNE:
+      return "other_commune";
     default:
       return "unknown";
     }

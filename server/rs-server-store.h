@@ -36,6 +36,7 @@ typedef enum
   RS_RECORD_CONFLICT,        /* other bytes are stored under this instanceID */
   RS_RECORD_STALE,           /* deprecatedID names a version that is no longer current */
   RS_RECORD_UNKNOWN_BASE,    /* deprecatedID names a version the server never received */
+  RS_RECORD_OTHER_COMMUNE,   /* deprecatedID names a version of another commune */
 } RsRecordOutcome;
 
 typedef struct
@@ -108,7 +109,8 @@ typedef struct
                                  const char *token_sha256, GError **error);
   guint     (*token_revoke)     (RsServerStore *self, const char *username, const char *device,
                                  GError **error);
-  char     *(*token_lookup)     (RsServerStore *self, const char *token_sha256, GError **error);
+  /* The active user holding an unrevoked token, in one query. */
+  RsServerUser *(*token_lookup) (RsServerStore *self, const char *token_sha256, GError **error);
   gboolean  (*commune_put)      (RsServerStore *self, const char *code, const char *name,
                                  GError **error);
   gboolean  (*form_put)         (RsServerStore *self, const RsServerForm *form,
@@ -116,8 +118,10 @@ typedef struct
   RsServerForm *(*form_get)     (RsServerStore *self, const char *form_id, const char *version,
                                  gboolean with_xml, GError **error);
   GPtrArray *(*form_list)       (RsServerStore *self, GError **error);
+  /* Stores one submission and, in the same transaction, its "submission" audit row. */
   gboolean  (*record_put)       (RsServerStore *self, const RsSubmission *submission,
-                                 const char *submitted_by, gint64 received_us,
+                                 const char *submitted_by, const char *remote,
+                                 gint64 received_us,
                                  const char *classification, const char *score_json,
                                  RsRecordOutcome *outcome, GError **error);
   gboolean  (*records_foreach)  (RsServerStore *self, const char *commune_code,

@@ -40,6 +40,9 @@ struct _RsServer
   guint8 digest_random[32];
   gboolean tls;
   gssize inflight_body_bytes;   /* atomic */
+  GHashTable *known_forms;      /* "id\x1fversion" seen in the store (forms never change) */
+  GMutex known_forms_lock;
+  GPtrArray *media;             /* MediaFile: the standards (*.json), the scored form's media */
   GPtrArray *scorers;           /* RsScorer, one per worker thread; NULL without a data dir */
   GAsyncQueue *idle_scorers;    /* a scorer keeps libxml2 XPath state: one record at a time */
 };
@@ -51,6 +54,24 @@ typedef enum
   AUTH_BASIC,
   AUTH_TOKEN,
 } AuthMethod;
+
+/* A file the household form's manifest lists (a standard or the support catalogue), so
+ * tablets fetch new standards the OpenRosa way, with the form. */
+typedef struct
+{
+  char *filename;
+  char *md5;
+  GBytes *data;
+} MediaFile;
+
+static void
+media_file_free (MediaFile *file)
+{
+  g_free (file->filename);
+  g_free (file->md5);
+  g_bytes_unref (file->data);
+  g_free (file);
+}
 
 /* Per-request state, kept across the calls libmicrohttpd makes while a body arrives. */
 typedef struct
@@ -323,6 +344,12 @@ audit (Request               *request,
     g_log ("rasoat-server", G_LOG_LEVEL_MESSAGE, "audit log: %s", error->message);
 }
 
+static enum MHD_Result queue_busy (struct MHD_Connection *connection,
+                                   Request               *request);
+static gboolean form_is_published (RsServer   *server,
+                                   const char *form_id,
+                                   const char *version);
+
 /* Returns the authenticated, active user, or NULL after queueing a 401 (or an error). */
 static RsServerUser *
 authenticate (Request               *request,
@@ -342,19 +369,22 @@ authenticate (Request               *request,
     {
       const char *token = request->path_token != NULL ? request->path_token : authorization + 7;
       g_autofree char *token_hash = NULL;
-      g_autofree char *username = NULL;
-      RsServerUser *user = NULL;
+      RsServerUser *user;
 
       while (*token == ' ')
         token++;
       token_hash = rs_server_auth_token_sha256 (token);
       *method = AUTH_TOKEN;
-      username = rs_server_store_token_lookup (server->store, token_hash, &error);
-      if (username != NULL)
-        user = rs_server_store_user_get (server->store, username, NULL);
+      user = rs_server_store_token_lookup (server->store, token_hash, &error);
       if (user != NULL && user->active)
         return user;
       rs_server_user_free (user);
+      if (!g_error_matches (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND))
+        {
+          /* The database did not answer: not a reason to make the tablet sign in again. */
+          queue_busy (connection, request);
+          return NULL;
+        }
       audit (request, connection, "auth_failure", NULL, "device token unknown or revoked");
       queue_envelope (connection, request, MHD_HTTP_UNAUTHORIZED,
                       _("This device token is unknown or has been revoked; ask the district "
@@ -379,8 +409,18 @@ authenticate (Request               *request,
         }
       username = MHD_basic_auth_get_username_password (connection, &password);
       if (username != NULL)
-        user = rs_server_store_user_get (server->store, username, NULL);
-      if (user != NULL && user->active && rs_server_auth_verify_password (user, password))
+        user = rs_server_store_user_get (server->store, username, &error);
+      if (user == NULL && error != NULL
+          && !g_error_matches (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND))
+        {
+          MHD_free (username);
+          MHD_free (password);
+          queue_busy (connection, request);
+          return NULL;
+        }
+      if (user == NULL)
+        rs_server_auth_verify_nobody (password);
+      else if (user->active && rs_server_auth_verify_password (user, password))
         {
           MHD_free (username);
           MHD_free (password);
@@ -407,7 +447,14 @@ authenticate (Request               *request,
 
       *method = AUTH_DIGEST;
       if (username != NULL)
-        user = rs_server_store_user_get (server->store, username, NULL);
+        user = rs_server_store_user_get (server->store, username, &error);
+      if (user == NULL && error != NULL
+          && !g_error_matches (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_NOT_FOUND))
+        {
+          MHD_free (username);
+          queue_busy (connection, request);
+          return NULL;
+        }
       if (user != NULL && user->active && rs_server_auth_ha1_bytes (user->digest_ha1, ha1))
         check = MHD_digest_auth_check_digest2 (connection, RS_SERVER_REALM, username, ha1,
                                                sizeof ha1, server->config.nonce_timeout_s,
@@ -459,14 +506,88 @@ base_url (Request               *request,
   return g_strdup_printf ("%s://%s", request->server->tls ? "https" : "http", host);
 }
 
+static gboolean
+form_has_media (RsServer   *server,
+                const char *form_id)
+{
+  return server->media != NULL && server->media->len > 0
+         && g_str_equal (form_id, RS_SERVER_SCORED_FORM);
+}
+
+static enum MHD_Result
+handle_form_manifest (Request               *request,
+                      struct MHD_Connection *connection)
+{
+  const char *form_id = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "formId");
+  const char *version = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "version");
+  g_autoptr(GString) xml = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *id_q = NULL;
+  g_autofree char *version_q = NULL;
+
+  if (form_id == NULL || version == NULL || !form_has_media (request->server, form_id)
+      || !form_is_published (request->server, form_id, version))
+    return queue_envelope (connection, request, MHD_HTTP_NOT_FOUND,
+                           _("The server has no such form; update the form list."));
+  base = base_url (request, connection);
+  id_q = g_uri_escape_string (form_id, NULL, FALSE);
+  version_q = g_uri_escape_string (version, NULL, FALSE);
+  xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<manifest xmlns=\"http://openrosa.org/xforms/xformsManifest\">\n");
+  for (guint i = 0; i < request->server->media->len; i++)
+    {
+      MediaFile *file = g_ptr_array_index (request->server->media, i);
+      g_autofree char *file_q = g_uri_escape_string (file->filename, NULL, FALSE);
+      g_autofree char *url = g_strdup_printf ("%s/formMedia?formId=%s&version=%s&file=%s", base,
+                                              id_q, version_q, file_q);
+      g_autofree char *url_x = g_markup_escape_text (url, -1);
+      g_autofree char *name_x = g_markup_escape_text (file->filename, -1);
+
+      g_string_append_printf (xml, "  <mediaFile><filename>%s</filename><hash>md5:%s</hash>"
+                                   "<downloadUrl>%s</downloadUrl></mediaFile>\n",
+                              name_x, file->md5, url_x);
+    }
+  g_string_append (xml, "</manifest>\n");
+  return queue_response (connection, request, MHD_HTTP_OK, XML_CONTENT_TYPE, xml->str, xml->len,
+                         NULL);
+}
+
+static enum MHD_Result
+handle_form_media (Request               *request,
+                   struct MHD_Connection *connection)
+{
+  const char *form_id = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "formId");
+  const char *name = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "file");
+
+  /* Only names from the manifest are served: no path ever reaches the file system. */
+  if (form_id != NULL && name != NULL && form_has_media (request->server, form_id))
+    {
+      for (guint i = 0; i < request->server->media->len; i++)
+        {
+          MediaFile *file = g_ptr_array_index (request->server->media, i);
+          gsize length = 0;
+          const char *data;
+
+          if (!g_str_equal (file->filename, name))
+            continue;
+          data = g_bytes_get_data (file->data, &length);
+          return queue_response (connection, request, MHD_HTTP_OK,
+                                 "application/json; charset=utf-8", data, length, NULL);
+        }
+    }
+  return queue_envelope (connection, request, MHD_HTTP_NOT_FOUND,
+                         _("The server has no such file; update the form list."));
+}
+
 static enum MHD_Result
 handle_form_list (Request               *request,
                   struct MHD_Connection *connection)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) forms = rs_server_store_form_list (request->server->store, &error);
-  g_autoptr(GString) xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                                         "<xforms xmlns=\"http://openrosa.org/xforms/xformsList\">\n");
+  g_autoptr(GString) xml =
+    g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<xforms xmlns=\"http://openrosa.org/xforms/xformsList\">\n");
   g_autofree char *base = base_url (request, connection);
 
   if (forms == NULL)
@@ -482,11 +603,21 @@ handle_form_list (Request               *request,
       g_autofree char *name_x = g_markup_escape_text (form->name, -1);
       g_autofree char *version_x = g_markup_escape_text (form->version, -1);
       g_autofree char *url_x = g_markup_escape_text (url, -1);
+      g_autofree char *manifest = NULL;
 
+      if (form_has_media (request->server, form->form_id))
+        {
+          g_autofree char *manifest_url = g_strdup_printf ("%s/formManifest?formId=%s&version=%s",
+                                                           base, id_q, version_q);
+          g_autofree char *manifest_x = g_markup_escape_text (manifest_url, -1);
+
+          manifest = g_strdup_printf ("<manifestUrl>%s</manifestUrl>", manifest_x);
+        }
       g_string_append_printf (xml, "  <xform><formID>%s</formID><name>%s</name>"
                                    "<version>%s</version><hash>md5:%s</hash>"
-                                   "<downloadUrl>%s</downloadUrl></xform>\n",
-                              id_x, name_x, version_x, form->md5, url_x);
+                                   "<downloadUrl>%s</downloadUrl>%s</xform>\n",
+                              id_x, name_x, version_x, form->md5, url_x,
+                              manifest != NULL ? manifest : "");
     }
   g_string_append (xml, "</xforms>\n");
   return queue_response (connection, request, MHD_HTTP_OK, XML_CONTENT_TYPE, xml->str, xml->len,
@@ -534,10 +665,11 @@ static enum MHD_Result
 queue_too_large (struct MHD_Connection *connection,
                  Request               *request)
 {
+  g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT,
+                                            request->server->config.max_body_bytes);
   g_autofree char *message = g_strdup_printf (
-    _("The submission is larger than the server accepts (%" G_GSIZE_FORMAT " bytes); send the "
-      "photos in several parts or make them smaller."),
-    request->server->config.max_body_bytes);
+    _("The submission is larger than the server accepts (%s bytes); send the photos in several "
+      "parts or make them smaller."), limit);
 
   return queue_envelope (connection, request, MHD_HTTP_CONTENT_TOO_LARGE, message);
 }
@@ -566,6 +698,31 @@ submission_error_status (const GError *error)
       || g_error_matches (error, RS_SUBMISSION_ERROR, RS_SUBMISSION_ERROR_BAD_FIELD))
     return MHD_HTTP_BAD_REQUEST;
   return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Published (id, version) pairs never change or disappear, so a hit is remembered; a miss asks
+ * the store again (a form may be published while the server runs). */
+static gboolean
+form_is_published (RsServer   *server,
+                   const char *form_id,
+                   const char *version)
+{
+  g_autofree char *key = g_strconcat (form_id, "\x1f", version, NULL);
+  g_autoptr(RsServerForm) form = NULL;
+  gboolean known;
+
+  g_mutex_lock (&server->known_forms_lock);
+  known = g_hash_table_contains (server->known_forms, key);
+  g_mutex_unlock (&server->known_forms_lock);
+  if (known)
+    return TRUE;
+  form = rs_server_store_form_get (server->store, form_id, version, FALSE, NULL);
+  if (form == NULL)
+    return FALSE;
+  g_mutex_lock (&server->known_forms_lock);
+  g_hash_table_add (server->known_forms, g_steal_pointer (&key));
+  g_mutex_unlock (&server->known_forms_lock);
+  return TRUE;
 }
 
 /* Scores household reviews with the same core and standard files as the tablet. A record that
@@ -623,7 +780,6 @@ handle_submission (Request               *request,
                                                           MHD_HTTP_HEADER_CONTENT_TYPE);
   g_autoptr(GError) error = NULL;
   g_autoptr(RsSubmission) submission = NULL;
-  g_autoptr(RsServerForm) form = NULL;
   g_autofree char *classification = NULL;
   g_autofree char *score_json = NULL;
   g_autofree char *message = NULL;
@@ -631,6 +787,7 @@ handle_submission (Request               *request,
   g_autofree char *body = NULL;
   g_autofree char *received_iso = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *remote = NULL;
   RsRecordOutcome outcome = RS_RECORD_STORED;
   gint64 received_us;
 
@@ -640,9 +797,7 @@ handle_submission (Request               *request,
   if (submission == NULL)
     return queue_envelope (connection, request, submission_error_status (error), error->message);
 
-  form = rs_server_store_form_get (server->store, submission->form_id, submission->form_version,
-                                   FALSE, NULL);
-  if (form == NULL)
+  if (!form_is_published (server, submission->form_id, submission->form_version))
     {
       message = g_strdup_printf (_("The server does not accept form “%s” version “%s”; update "
                                    "the forms on the tablet."),
@@ -666,8 +821,9 @@ handle_submission (Request               *request,
   score_submission (server, submission, &classification, &score_json);
 
   received_us = g_get_real_time ();
-  if (!rs_server_store_record_put (server->store, submission, user->username, received_us,
-                                   classification, score_json, &outcome, &error))
+  remote = remote_address (connection);
+  if (!rs_server_store_record_put (server->store, submission, user->username, remote,
+                                   received_us, classification, score_json, &outcome, &error))
     {
       g_log ("rasoat-server", G_LOG_LEVEL_MESSAGE, "storing %s failed: %s",
              submission->instance_id, error->message);
@@ -696,6 +852,14 @@ handle_submission (Request               *request,
                                      "server; send the original record first."),
                                  submission->deprecated_id);
       return queue_envelope (connection, request, MHD_HTTP_CONFLICT, message);
+    case RS_RECORD_OTHER_COMMUNE:
+      detail = g_strdup_printf ("%s replaces %s of another commune", submission->instance_id,
+                                submission->deprecated_id);
+      audit (request, connection, "forbidden", user->username, detail);
+      message = g_strdup_printf (_("The version this edit replaces (%s) belongs to another "
+                                   "commune; an edit must keep the household's commune."),
+                                 submission->deprecated_id);
+      return queue_envelope (connection, request, MHD_HTTP_FORBIDDEN, message);
     case RS_RECORD_STORED:
     case RS_RECORD_DUPLICATE:
     default:
@@ -957,7 +1121,8 @@ dispatch (Request               *request,
     return handle_health (request, connection);
 
   if (!g_str_equal (path, "/submission") && !g_str_equal (path, "/formList")
-      && !g_str_equal (path, "/formXml") && !g_str_equal (path, "/api/assignments")
+      && !g_str_equal (path, "/formXml") && !g_str_equal (path, "/formManifest")
+      && !g_str_equal (path, "/formMedia") && !g_str_equal (path, "/api/assignments")
       && !g_str_equal (path, "/api/records"))
     return queue_envelope (connection, request, MHD_HTTP_NOT_FOUND,
                            _("There is nothing at this address; check the server address in "
@@ -986,6 +1151,10 @@ dispatch (Request               *request,
     return handle_form_list (request, connection);
   if (g_str_equal (path, "/formXml"))
     return handle_form_download (request, connection);
+  if (g_str_equal (path, "/formManifest"))
+    return handle_form_manifest (request, connection);
+  if (g_str_equal (path, "/formMedia"))
+    return handle_form_media (request, connection);
   if (g_str_equal (path, "/api/assignments"))
     return handle_api_list (request, connection, user, FALSE);
   return handle_api_list (request, connection, user, TRUE);
@@ -1220,6 +1389,8 @@ rs_server_new (RsServerStore        *store,
   self->config.tls_key_path = g_strdup (config->tls_key_path);
   self->config.forms_dir = g_strdup (config->forms_dir);
   self->config.data_dir = g_strdup (config->data_dir);
+  self->known_forms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->known_forms_lock);
   return self;
 }
 
@@ -1233,6 +1404,42 @@ GArray *
 rs_server_get_mhd_options (RsServer *self)
 {
   return self->options;
+}
+
+static gboolean
+load_media (RsServer    *self,
+            const char  *data_dir,
+            GError     **error)
+{
+  g_autofree char *dir_path = g_build_filename (data_dir, "standards", NULL);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  self->media = g_ptr_array_new_with_free_func ((GDestroyNotify) media_file_free);
+  if (!g_file_test (dir_path, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  dir = g_dir_open (dir_path, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      MediaFile *file;
+
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      path = g_build_filename (dir_path, name, NULL);
+      if (!g_file_get_contents (path, &contents, &length, error))
+        return FALSE;
+      file = g_new0 (MediaFile, 1);
+      file->filename = g_strdup (name);
+      file->md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) contents, length);
+      file->data = g_bytes_new_take (g_steal_pointer (&contents), length);
+      g_ptr_array_add (self->media, file);
+    }
+  return TRUE;
 }
 
 gboolean
@@ -1253,6 +1460,9 @@ rs_server_start (RsServer  *self,
       && !rs_server_load_forms_dir (self->store, self->config.forms_dir, NULL, error))
     return FALSE;
 
+  if (self->config.data_dir != NULL && self->media == NULL
+      && !load_media (self, self->config.data_dir, error))
+    return FALSE;
   if (self->config.data_dir != NULL && self->scorers == NULL)
     {
       self->scorers = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_scorer_free);
@@ -1364,6 +1574,9 @@ rs_server_free (RsServer *self)
     memset (self->tls_key_pem, 0, strlen (self->tls_key_pem));
   g_free (self->tls_cert_pem);
   g_free (self->tls_key_pem);
+  g_clear_pointer (&self->known_forms, g_hash_table_unref);
+  g_clear_pointer (&self->media, g_ptr_array_unref);
+  g_mutex_clear (&self->known_forms_lock);
   g_clear_pointer (&self->idle_scorers, g_async_queue_unref);
   g_clear_pointer (&self->scorers, g_ptr_array_unref);
   rs_server_config_clear (&self->config);

@@ -339,12 +339,11 @@ run_blocking (RsSyncEngine    *self,
     {
       head_message = result_message (head);
       set_stop (report, &decision, head->http_status, head_message);
+      if (head_message == NULL)
+        head_message = g_strdup (rs_retry_reason_to_string (decision.reason));
       report->n_not_tried = due->len;
       if (!rs_store_sync_log_add (self->store, NULL, rs_retry_action_to_string (decision.action),
-                                  (int) head->http_status,
-                                  head_message != NULL ? head_message
-                                                       : rs_retry_reason_to_string (decision.reason),
-                                  &local_error))
+                                  (int) head->http_status, head_message, &local_error))
         {
           store_failed (error, local_error);
           return NULL;
@@ -431,12 +430,14 @@ run_blocking (RsSyncEngine    *self,
           break;
         }
       if (ok)
-        ok = rs_store_sync_log_add (self->store, entry->instance_id,
-                                    rs_retry_action_to_string (decision.action),
-                                    (int) result->http_status,
-                                    item->message != NULL ? item->message
-                                                          : rs_retry_reason_to_string (item->reason),
-                                    &local_error);
+        {
+          const char *logged = item->message != NULL ? item->message
+                                                     : rs_retry_reason_to_string (item->reason);
+
+          ok = rs_store_sync_log_add (self->store, entry->instance_id,
+                                      rs_retry_action_to_string (decision.action),
+                                      (int) result->http_status, logged, &local_error);
+        }
       if (!ok)
         {
           store_failed (error, local_error);
@@ -568,6 +569,8 @@ rs_sync_engine_run_async (RsSyncEngine        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, rs_sync_engine_run_async);
+  /* A cancelled run still returns its report (what was sent before the cancel). */
+  g_task_set_check_cancellable (task, FALSE);
   if (!try_begin (self, &error))
     {
       g_task_return_error (task, error);

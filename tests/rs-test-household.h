@@ -1,4 +1,4 @@
-/* rs-test-household.h: builds household review instances in code, for the scoring tests and benchmarks.
+/* rs-test-household.h: builds household review records in code, for scoring tests and benchmarks.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 

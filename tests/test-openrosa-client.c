@@ -294,6 +294,38 @@ START_TEST (test_stalled_server_times_out)
 }
 END_TEST
 
+static void
+count_progress (gint64   sent,
+                gint64   total,
+                gpointer user_data)
+{
+  gint64 *last = user_data;
+
+  ck_assert_int_le (sent, total);
+  ck_assert_int_gt (total, 0);
+  last[0]++;
+  last[1] = sent;
+  last[2] = total;
+}
+
+/* Upload progress reaches the whole body. */
+START_TEST (test_progress_reported)
+{
+  g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  g_autoptr(RsOpenRosaClient) client = client_for (stub);
+  g_autoptr(GBytes) xml = submission_xml ();
+  g_autoptr(RsOpenRosaResult) post = NULL;
+  gint64 progress[3] = { 0, 0, 0 };
+
+  rs_openrosa_client_set_progress_func (client, count_progress, progress);
+  post = rs_openrosa_client_submit (client, xml, NULL, NULL);
+  ck_assert_int_eq (decide (post).action, RS_RETRY_ACTION_SUCCESS);
+  ck_assert_int_gt (progress[0], 0);
+  ck_assert_int_eq (progress[1], progress[2]);
+  ck_assert_int_gt (progress[2], (gint64) strlen (XML));
+}
+END_TEST
+
 START_TEST (test_cancelled_before_sending)
 {
   g_autoptr(RsStub) stub = rs_stub_new (RS_STUB_AUTH_NONE);
@@ -670,6 +702,7 @@ openrosa_client_suite (void)
   tcase_add_test (tc, test_retry_after_honoured);
   tcase_add_test (tc, test_response_size_cap);
   tcase_add_test (tc, test_stalled_server_times_out);
+  tcase_add_test (tc, test_progress_reported);
   tcase_add_test (tc, test_cancelled_before_sending);
   tcase_add_test (tc, test_split_posts_identical_xml);
   tcase_add_test (tc, test_split_chunk_failure);

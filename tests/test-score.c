@@ -1,4 +1,4 @@
-/* test-score.c: household scoring: every indicator at its boundaries, classification, screening, transitions, way out.
+/* test-score.c: household scoring: indicator boundaries, classification, screening, transitions.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -543,8 +543,12 @@ static const struct
 
 START_TEST (test_transition_table)
 {
-  ck_assert_int_eq (rs_score_transition (transition_cases[_i].previous, transition_cases[_i].now),
-                    transition_cases[_i].expected);
+  RsTransition transition = rs_score_transition (transition_cases[_i].previous,
+                                                 transition_cases[_i].now);
+
+  ck_assert_int_eq (transition, transition_cases[_i].expected);
+  ck_assert (*rs_transition_get_label (transition, RS_LANG_VI) != '\0');
+  ck_assert (*rs_transition_get_label (transition, RS_LANG_EN) != '\0');
 }
 END_TEST
 
@@ -813,6 +817,47 @@ START_TEST (test_golden_file_recomputes)
 }
 END_TEST
 
+/* Every record under tests/data/households/ scores to the JSON beside it (the reviewed result). */
+START_TEST (test_golden_households)
+{
+  g_autofree char *dir = g_build_filename (rs_test_srcdir (), "tests", "data", "households", NULL);
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint checked = 0;
+
+  ck_assert (handle != NULL);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+      g_autofree char *expected_path = NULL;
+      g_autofree char *stem = NULL;
+      g_autoptr(RsScore) score = NULL;
+      g_autoptr(JsonNode) actual = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!g_str_has_suffix (name, ".xml"))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      stem = g_strndup (name, strlen (name) - 4);
+      expected_path = g_strdup_printf ("%s/%s.json", dir, stem);
+      score = rs_scorer_score_file (scorer, path, NULL, &error);
+      ck_assert_msg (score != NULL, "%s: %s", name, error ? error->message : "");
+      ck_assert_msg (json_parser_load_from_file (parser, expected_path, &error), "%s: %s",
+                     expected_path, error ? error->message : "");
+      actual = rs_score_to_json_node (score, RS_LANG_VI);
+      if (!json_node_equal (actual, json_parser_get_root (parser)))
+        {
+          g_autofree char *text = rs_score_to_json (score, RS_LANG_VI);
+
+          ck_abort_msg ("%s scores differently now: %s", name, text);
+        }
+      checked++;
+    }
+  ck_assert_uint_ge (checked, 6);
+}
+END_TEST
+
 START_TEST (test_wrong_form_and_bad_xml)
 {
   g_autoptr(GError) error = NULL;
@@ -845,6 +890,49 @@ START_TEST (test_wrong_form_and_bad_xml)
     ck_assert (undated == NULL);
     ck_assert (g_error_matches (error4, RS_STANDARD_ERROR, RS_STANDARD_ERROR_NOT_FOUND));
   }
+}
+END_TEST
+
+/* Damaged records (cut anywhere, or odd values) give a score or an error, never a crash. */
+START_TEST (test_damaged_records)
+{
+  g_autofree char *path = g_build_filename (rs_test_srcdir (), "tests", "data", "households",
+                                            "poor-rural-4.xml", NULL);
+  g_autofree char *xml = NULL;
+  gsize length;
+  static const char * const odd[][2] = {
+    { "<review_date>2026-11-23</review_date>", "<review_date>23/11/2026</review_date>" },
+    { "<birth_date>1980-03-02</birth_date>", "<birth_date>not a date</birth_date>" },
+    { "<floor_area>40</floor_area>", "<floor_area>-1e309</floor_area>" },
+    { "<agriculture>48000000</agriculture>", "<agriculture>999999999999999999999</agriculture>" },
+    { "<area>rural</area>", "<area>suburban</area>" },
+    { "<members>", "<members><member/><member><member/></member>" },
+  };
+
+  ck_assert (g_file_get_contents (path, &xml, &length, NULL));
+  for (gsize cut = 0; cut < length; cut += 41)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RsScore) score = rs_scorer_score_xml (scorer, xml, cut, NULL, &error);
+
+      ck_assert ((score == NULL) != (error == NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (odd); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) parts = g_strsplit (xml, odd[i][0], 2);
+      g_autofree char *changed = NULL;
+      g_autoptr(RsScore) score = NULL;
+
+      ck_assert (parts[1] != NULL);
+      changed = g_strjoin (odd[i][1], parts[0], parts[1], NULL);
+      score = rs_scorer_score_xml (scorer, changed, -1, NULL, &error);
+      ck_assert ((score == NULL) != (error == NULL));
+      if (i == 0)
+        ck_assert (g_error_matches (error, RS_STANDARD_ERROR, RS_STANDARD_ERROR_NOT_FOUND));
+      if (i == 4)
+        ck_assert_int_eq (score->classification, RS_CLASSIFICATION_UNKNOWN);
+    }
 }
 END_TEST
 
@@ -899,6 +987,242 @@ START_TEST (test_format_vnd)
 }
 END_TEST
 
+
+/* ---- live scoring in a form session --------------------------------------------------------- */
+
+static void
+answer (RsFormSession *session,
+        const char    *path,
+        const char    *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  ck_assert_msg (rs_form_session_set_value (session, path, value, &error), "%s: %s", path,
+                 error ? error->message : "");
+}
+
+static void
+answer_member (RsFormSession *session,
+               guint          index,
+               const char    *field,
+               const char    *value)
+{
+  g_autofree char *path = g_strdup_printf ("/household/members/member[%u]/%s", index, field);
+
+  answer (session, path, value);
+}
+
+START_TEST (test_live_session)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autofree char *classification = NULL;
+  g_autofree char *deprived = NULL;
+  g_autofree char *standard = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  const RsScore *score;
+  guint index = 0;
+
+  rs_score_attach_to_session (session, scorer, NULL);
+  answer (session, "/household/admin/area", "rural");
+  answer (session, "/household/admin/region", "northern_midlands_mountains");
+  answer (session, "/household/admin/previous_status", "near_poor");
+  answer (session, "/household/screening/signs", "none");
+  ck_assert (rs_form_session_add_repeat (session, "/household/members/member", &index, &error));
+  answer_member (session, index, "name", "Lò Văn Páo");
+  answer_member (session, index, "sex", "male");
+  answer_member (session, index, "birth_date", "1980-03-02");
+  answer_member (session, index, "relation", "head");
+  answer_member (session, index, "ethnicity", "08");
+  answer_member (session, index, "health_insurance", "no");
+  answer_member (session, index, "disability", "none");
+  answer_member (session, index, "merit_person", "no");
+  answer_member (session, index, "highest_completed", "primary");
+  answer_member (session, index, "work_status", "employed");
+  answer_member (session, index, "wage_employee", "no");
+  answer (session, "/household/housing/tenure", "owned");
+  answer (session, "/household/housing/walls_durable", "yes");
+  answer (session, "/household/housing/frame_durable", "yes");
+  answer (session, "/household/housing/roof_durable", "yes");
+  answer (session, "/household/housing/floor_area", "30");
+  answer (session, "/household/water_sanitation/water_source", "surface_water");
+  answer (session, "/household/water_sanitation/toilet", "hanging");
+  answer (session, "/household/information/telecom", "yes");
+  answer (session, "/household/information/devices", "basic_phone");
+  answer (session, "/household/information/loudspeaker", "yes");
+
+  /* income not answered yet: deprivations are counted, no classification */
+  score = rs_score_session_get_score (session);
+  ck_assert (score != NULL);
+  ck_assert_uint_eq (score->deprivation_count, 3);
+  ck_assert_int_eq (score->classification, RS_CLASSIFICATION_UNKNOWN);
+  ck_assert (!rs_form_session_is_relevant (session, "/household/support"));
+
+  answer (session, "/household/income/wages", "0");
+  answer (session, "/household/income/agriculture", "12000000");
+  answer (session, "/household/income/business", "0");
+  answer (session, "/household/income/pensions_allowances", "0");
+  answer (session, "/household/income/other", "0");
+
+  score = rs_score_session_get_score (session);
+  ck_assert_int_eq (score->per_capita_monthly, 1000000);
+  ck_assert_int_eq (score->classification, RS_CLASSIFICATION_POOR);
+  ck_assert_int_eq (score->transition, RS_TRANSITION_NEAR_POOR_TO_POOR);
+  classification = rs_form_session_get_value (session, "/household/result/classification");
+  deprived = rs_form_session_get_value (session, "/household/result/deprived");
+  standard = rs_form_session_get_value (session, "/household/result/standard");
+  ck_assert_str_eq (classification, "poor");
+  ck_assert_str_eq (deprived, "health_insurance water sanitation");
+  ck_assert_str_eq (standard, "vn-2022-2025@1");
+  ck_assert (rs_form_session_is_relevant (session, "/household/support"));
+  json = rs_score_session_get_json (session, RS_LANG_VI);
+  ck_assert (strstr (json, "\"classification\":\"poor\"") != NULL);
+
+  /* the answer that lifts the household: support is no longer asked */
+  answer_member (session, index, "health_insurance", "yes");
+  answer (session, "/household/income/other", "15000000");
+  score = rs_score_session_get_score (session);
+  ck_assert_int_eq (score->classification, RS_CLASSIFICATION_MIDDLE);
+  g_free (classification);
+  classification = rs_form_session_get_value (session, "/household/result/classification");
+  ck_assert_str_eq (classification, "middle");
+  ck_assert (!rs_form_session_is_relevant (session, "/household/support"));
+
+  /* the saved record scores the same away from the session */
+  {
+    gsize length = 0;
+    g_autofree char *xml = rs_form_session_serialize (session, &length);
+    g_autoptr(RsScore) again = rs_scorer_score_xml (scorer, xml, length, NULL, &error);
+
+    ck_assert_msg (again != NULL, "%s", error ? error->message : "");
+    ck_assert (rs_score_equal (again, rs_score_session_get_score (session)));
+  }
+}
+END_TEST
+
+START_TEST (test_live_screened_out)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autofree char *classification = NULL;
+
+  rs_score_attach_to_session (session, scorer, NULL);
+  answer (session, "/household/admin/area", "urban");
+  answer (session, "/household/screening/signs", "car");
+  answer (session, "/household/screening/continue", "no");
+  classification = rs_form_session_get_value (session, "/household/result/classification");
+  ck_assert_str_eq (classification, "screened_out");
+  ck_assert (!rs_form_session_is_relevant (session, "/household/members"));
+  ck_assert (!rs_form_session_is_relevant (session, "/household/support"));
+}
+END_TEST
+
+START_TEST (test_live_reattach_and_old_records)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *standard = NULL;
+  g_autoptr(RsScore) old = NULL;
+  g_autofree char *xml = NULL;
+  RsTestHousehold h;
+  char *start, *end;
+
+  /* previewing another standard replaces the first calculator */
+  rs_score_attach_to_session (session, scorer, NULL);
+  rs_score_attach_to_session (session, scorer, "vn-2027-2030");
+  answer (session, "/household/admin/area", "rural");
+  standard = rs_form_session_get_value (session, "/household/result/standard");
+  ck_assert_str_eq (standard, "vn-2027-2030@1");
+  ck_assert_int_eq (rs_score_session_get_score (session)->status, RS_STANDARD_STATUS_PROVISIONAL);
+
+  /* a record without the information section (an older form version) still scores */
+  rs_test_household_init (&h);
+  xml = rs_test_household_to_xml (&h);
+  start = strstr (xml, "<information>");
+  end = strstr (xml, "</information>") + strlen ("</information>");
+  memmove (start, end, strlen (end) + 1);
+  old = rs_scorer_score_xml (scorer, xml, -1, NULL, &error);
+  ck_assert_msg (old != NULL, "%s", error ? error->message : "");
+  ck_assert (!find_indicator (old, "telecom")->deprived);
+  ck_assert_int_eq (old->classification, RS_CLASSIFICATION_MIDDLE);
+}
+END_TEST
+
+/* ---- the form's own rules (what the enumerator is told) ------------------------------------- */
+
+static gboolean
+constraint_ok (RsFormSession *session,
+               const char    *path,
+               const char    *value)
+{
+  g_autoptr(RsFormQuestion) question = NULL;
+
+  answer (session, path, value);
+  question = rs_form_session_get_question (session, path);
+  ck_assert_msg (question != NULL, "no question %s", path);
+  return question->constraint_ok;
+}
+
+START_TEST (test_form_rules)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 11, 23, 9, 30, 0);
+  g_autoptr(RsFormSession) session = rs_form_session_new (rs_scorer_get_form (scorer), now);
+  g_autoptr(RsFormQuestion) birth = NULL;
+  g_autofree char *review = rs_form_session_get_value (session, "/household/admin/review_date");
+  g_autofree char *age = NULL;
+  guint first = 0, second = 0;
+
+  ck_assert_str_eq (review, "2026-11-23");   /* defaults to today */
+  ck_assert (constraint_ok (session, "/household/admin/commune_code", "25450"));
+  ck_assert (!constraint_ok (session, "/household/admin/commune_code", "2545"));
+  ck_assert (constraint_ok (session, "/household/head/phone", "0912345678"));
+  ck_assert (!constraint_ok (session, "/household/head/phone", "912345678"));
+  ck_assert (!constraint_ok (session, "/household/admin/review_date", "2026-11-24"));
+  ck_assert (constraint_ok (session, "/household/admin/review_date", "2026-11-23"));
+  ck_assert (!constraint_ok (session, "/household/screening/signs", "car none"));
+  ck_assert (constraint_ok (session, "/household/screening/signs", "none"));
+
+  ck_assert (rs_form_session_add_repeat (session, "/household/members/member", &first, NULL));
+  ck_assert (rs_form_session_add_repeat (session, "/household/members/member", &second, NULL));
+  ck_assert (!constraint_ok (session, "/household/members/member[1]/birth_date", "2026-11-24"));
+  birth = rs_form_session_get_question (session, "/household/members/member[1]/birth_date");
+  ck_assert (strstr (birth->constraint_message, "Ngày sinh không thể sau ngày rà soát") != NULL);
+  ck_assert (!constraint_ok (session, "/household/members/member[1]/birth_date", "1899-12-31"));
+  ck_assert (constraint_ok (session, "/household/members/member[1]/birth_date", "2010-11-23"));
+  age = rs_form_session_get_value (session, "/household/members/member[1]/age");
+  ck_assert_str_eq (age, "16");
+  answer (session, "/household/members/member[1]/birth_date", "2010-11-24");
+  g_free (age);
+  age = rs_form_session_get_value (session, "/household/members/member[1]/age");
+  ck_assert_str_eq (age, "15");
+  ck_assert (rs_form_session_is_relevant (session, "/household/members/member[1]/malnourished"));
+  ck_assert (rs_form_session_is_relevant (session, "/household/members/member[1]/work_status"));
+  ck_assert (!rs_form_session_is_relevant (session,
+                                           "/household/members/member[1]/training_certificate"));
+
+  ck_assert (constraint_ok (session, "/household/members/member[1]/relation", "head"));
+  ck_assert (!constraint_ok (session, "/household/members/member[2]/relation", "head"));
+  ck_assert (constraint_ok (session, "/household/members/member[2]/relation", "spouse"));
+  ck_assert (!constraint_ok (session, "/household/housing/floor_area", "0"));
+  ck_assert (constraint_ok (session, "/household/housing/floor_area", "35.5"));
+  ck_assert (!constraint_ok (session, "/household/information/devices", "tv none"));
+  ck_assert (!constraint_ok (session, "/household/income/wages", "-1"));
+  ck_assert (constraint_ok (session, "/household/income/agriculture", "-5000000"));
+
+  /* per-capita income: (sum) ÷ members ÷ 12, rounded down */
+  answer (session, "/household/income/wages", "10000001");
+  answer (session, "/household/income/agriculture", "0");
+  answer (session, "/household/income/business", "0");
+  answer (session, "/household/income/pensions_allowances", "0");
+  answer (session, "/household/income/other", "0");
+  g_free (age);
+  age = rs_form_session_get_value (session, "/household/income/per_capita_monthly");
+  ck_assert_str_eq (age, "416666");
+}
+END_TEST
+
 static Suite *
 score_suite (void)
 {
@@ -922,8 +1246,14 @@ score_suite (void)
   tcase_add_test (tc, test_way_out_near_poor_and_others);
   tcase_add_test (tc, test_write_result);
   tcase_add_test (tc, test_golden_file_recomputes);
+  tcase_add_test (tc, test_golden_households);
   tcase_add_test (tc, test_wrong_form_and_bad_xml);
   tcase_add_test (tc, test_json_shape);
+  tcase_add_test (tc, test_damaged_records);
+  tcase_add_test (tc, test_live_session);
+  tcase_add_test (tc, test_live_screened_out);
+  tcase_add_test (tc, test_form_rules);
+  tcase_add_test (tc, test_live_reattach_and_old_records);
   suite_add_tcase (suite, tc);
 
   tcase_add_loop_test (rules, test_classify_table, 0, G_N_ELEMENTS (classify_cases));

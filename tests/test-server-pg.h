@@ -48,10 +48,13 @@ rs_test_pg_run (const char  *dir,
   return TRUE;
 }
 
-/* Starts a cluster; fails loudly (no skip) when the PostgreSQL binaries are missing. */
+/* Starts a cluster; fails loudly (no skip) when the PostgreSQL binaries are missing. With
+ * @durable FALSE the cluster runs with fsync=off (tests: throwaway data, faster CREATE DATABASE;
+ * only an OS crash could lose its data); benchmarks keep fsync on. */
 static inline gboolean
-rs_test_pg_start (RsTestPg  *pg,
-                  GError   **error)
+rs_test_pg_start_full (RsTestPg  *pg,
+                       gboolean   durable,
+                       GError   **error)
 {
   g_autofree char *data = NULL;
   g_autofree char *log = NULL;
@@ -92,7 +95,8 @@ rs_test_pg_start (RsTestPg  *pg,
       return FALSE;
   }
   options = g_strdup_printf ("-c listen_addresses='' -c unix_socket_directories='%s' "
-                             "-c max_connections=60 -c shared_buffers=32MB", pg->dir);
+                             "-c max_connections=60 -c shared_buffers=32MB%s", pg->dir,
+                             durable ? "" : " -c fsync=off");
   {
     const char *argv[] = { pg_ctl, "-D", data, "-l", log, "-o", options, "-w", "-t", "30",
                            "start", NULL };
@@ -101,7 +105,31 @@ rs_test_pg_start (RsTestPg  *pg,
   }
   pg->running = TRUE;
   pg->conninfo = g_strdup_printf ("postgresql://rasoat@/postgres?host=%s", pg->dir);
+
+  /* A watchdog stops the cluster if this process dies without its teardown (crash, timeout
+   * kill): a leftover postmaster would outlive the test run. Its waits are bounded. */
+  {
+    g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+    g_autofree char *script = g_strdup_printf (
+      "while kill -0 %s 2>/dev/null; do sleep 1; done; "
+      "if [ -d '%s' ]; then %s %s -D '%s' -m immediate -w -t 20 stop; rm -rf '%s'; fi",
+      pid, data, geteuid () == 0 ? "runuser -u postgres --" : "", pg_ctl, data, pg->dir);
+    const char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+    if (!g_spawn_async (NULL, (char **) argv, NULL,
+                        G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                        NULL, error))
+      return FALSE;
+  }
   return TRUE;
+}
+
+/* A throwaway test cluster (fsync=off). */
+static inline gboolean
+rs_test_pg_start (RsTestPg  *pg,
+                  GError   **error)
+{
+  return rs_test_pg_start_full (pg, FALSE, error);
 }
 
 /* A URI for database @name of the same cluster. */

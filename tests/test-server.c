@@ -23,10 +23,13 @@ static const char *backend = "sqlite";
 static RsTestPg pg_cluster;
 static char *pg_start_error;
 
+static void hash_fixture_passwords (void);
+
 static void
 sqlite_backend (void)
 {
   backend = "sqlite";
+  hash_fixture_passwords ();
 }
 
 static void
@@ -35,6 +38,7 @@ pg_backend_start (void)
   g_autoptr(GError) error = NULL;
 
   backend = "postgresql";
+  hash_fixture_passwords ();
   if (!rs_test_pg_start (&pg_cluster, &error))
     {
       pg_start_error = g_strdup (error->message);
@@ -97,22 +101,71 @@ typedef struct
 
 static Fixture fx;
 
-static void
-add_user (const char *name,
-          RsRole      role,
-          const char *commune,
-          const char *password)
+/* The fixture's users. Argon2id is slow on purpose, so each password is hashed once, in the
+ * runner before the tests fork, and every test's fresh database gets the same hashes. */
+static struct
 {
-  g_autoptr(RsServerUser) user = g_new0 (RsServerUser, 1);
-  g_autoptr(GError) error = NULL;
+  const char *name;
+  RsRole role;
+  const char *communes;
+  const char *password;
+  char *password_hash;
+  char *digest_ha1;
+} fixture_users[] = {
+  { "demo", RS_ROLE_ENUMERATOR, "19183", "demo-password", NULL, NULL },
+  { "officer", RS_ROLE_COMMUNE_OFFICER, "19183", "officer-password", NULL, NULL },
+  { "other", RS_ROLE_ENUMERATOR, "19999", "other-password", NULL, NULL },
+  { "admin", RS_ROLE_DISTRICT_ADMIN, NULL, "admin-password", NULL, NULL },
+};
 
-  user->username = g_strdup (name);
-  user->role = role;
-  user->communes = commune != NULL ? g_strsplit (commune, ",", -1) : g_new0 (char *, 1);
-  user->active = TRUE;
-  ck_assert (rs_server_auth_set_password (user, password, &error));
-  ck_assert_msg (rs_server_store_user_add (fx.store, user, &error), "%s",
-                 error ? error->message : "");
+static void
+hash_fixture_passwords (void)
+{
+  if (fixture_users[0].password_hash != NULL)
+    return;
+  if (!rs_server_auth_init (4, NULL))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_users); i++)
+    {
+      g_autoptr(RsServerUser) user = g_new0 (RsServerUser, 1);
+
+      user->username = g_strdup (fixture_users[i].name);
+      if (!rs_server_auth_set_password (user, fixture_users[i].password, NULL))
+        return;
+      fixture_users[i].password_hash = g_steal_pointer (&user->password_hash);
+      fixture_users[i].digest_ha1 = g_steal_pointer (&user->digest_ha1);
+    }
+}
+
+static void
+free_fixture_passwords (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_users); i++)
+    {
+      g_clear_pointer (&fixture_users[i].password_hash, g_free);
+      g_clear_pointer (&fixture_users[i].digest_ha1, g_free);
+    }
+}
+
+static void
+add_fixture_users (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_users); i++)
+    {
+      g_autoptr(RsServerUser) user = g_new0 (RsServerUser, 1);
+      g_autoptr(GError) error = NULL;
+
+      ck_assert_msg (fixture_users[i].password_hash != NULL, "password hashing failed");
+      user->username = g_strdup (fixture_users[i].name);
+      user->role = fixture_users[i].role;
+      user->communes = fixture_users[i].communes != NULL
+                       ? g_strsplit (fixture_users[i].communes, ",", -1) : g_new0 (char *, 1);
+      user->password_hash = g_strdup (fixture_users[i].password_hash);
+      user->digest_ha1 = g_strdup (fixture_users[i].digest_ha1);
+      user->active = TRUE;
+      ck_assert_msg (rs_server_store_user_add (fx.store, user, &error), "%s",
+                     error ? error->message : "");
+    }
 }
 
 static char *
@@ -145,10 +198,7 @@ setup (void)
   fx.store = rs_server_store_open (fx.location, TRUE, &error);
   ck_assert_msg (fx.store != NULL, "%s", error ? error->message : "");
 
-  add_user ("demo", RS_ROLE_ENUMERATOR, "19183", "demo-password");
-  add_user ("officer", RS_ROLE_COMMUNE_OFFICER, "19183", "officer-password");
-  add_user ("other", RS_ROLE_ENUMERATOR, "19999", "other-password");
-  add_user ("admin", RS_ROLE_DISTRICT_ADMIN, NULL, "admin-password");
+  add_fixture_users ();
   fx.token_demo = add_token ("demo", "tablet-1");
   fx.token_other = add_token ("other", "tablet-2");
   form = rs_server_form_from_bytes (form_xml, &error);
@@ -245,6 +295,9 @@ typedef struct
   const char *path;
   const char *token;          /* Authorization: Bearer */
   const char *digest;         /* "user:password" for Digest */
+  const char *basic;          /* "user:password" for Basic */
+  const char *base;           /* another server than the fixture's (https://…) */
+  const char *cainfo;         /* CA file for https */
   const char *xml;            /* POST as multipart with this xml_submission_file */
   gsize attachment_size;      /* an extra attachment part of this many bytes */
   const char *raw_body;       /* POST this body as-is (with raw_content_type) */
@@ -258,7 +311,8 @@ http (const Call *call)
   CURL *curl = curl_easy_init ();
   struct curl_slist *headers = NULL;
   curl_mime *mime = NULL;
-  g_autofree char *url = g_strconcat (fx.base, call->path, NULL);
+  g_autofree char *url = g_strconcat (call->base != NULL ? call->base : fx.base, call->path,
+                                      NULL);
   g_autofree char *bearer = NULL;
   g_autofree char *attachment = NULL;
   Reply *reply = g_new0 (Reply, 1);
@@ -279,6 +333,13 @@ http (const Call *call)
       curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_DIGEST);
       curl_easy_setopt (curl, CURLOPT_USERPWD, call->digest);
     }
+  if (call->basic != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+      curl_easy_setopt (curl, CURLOPT_USERPWD, call->basic);
+    }
+  if (call->cainfo != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, call->cainfo);
   if (call->xml != NULL)
     {
       curl_mimepart *part;
@@ -429,6 +490,9 @@ START_TEST (test_submit_resend_conflict)
   stored = rs_server_store_record_xml (fx.store, "uuid:aaaa-1", NULL);
   ck_assert (stored != NULL);
   ck_assert_uint_eq (g_bytes_get_size (stored), strlen (xml));
+  /* Both accepted POSTs are in the audit log (stored, then duplicate); the 409 as refused. */
+  ck_assert_int_eq (rs_server_store_audit_count (fx.store, "submission", NULL), 2);
+  ck_assert_int_eq (rs_server_store_audit_count (fx.store, "submission_refused", NULL), 1);
   ck_assert (memcmp (g_bytes_get_data (stored, NULL), xml, strlen (xml)) == 0);
 }
 END_TEST
@@ -446,12 +510,18 @@ START_TEST (test_deprecated_edit_and_stale)
   g_autofree char *v1 = make_xml ("uuid:bbbb-1", "19183", NULL, "v1");
   g_autofree char *v2 = make_xml ("uuid:bbbb-2", "19183", "uuid:bbbb-1", "v2");
   g_autofree char *v3 = make_xml ("uuid:bbbb-3", "19183", "uuid:bbbb-1", "v3");
+  g_autofree char *v4 = make_xml ("uuid:bbbb-4", "19183", "uuid:bbbb-2", "v4");
   g_autofree char *orphan = make_xml ("uuid:cccc-2", "19183", "uuid:never-sent", "x");
+  g_autofree char *foreign = make_xml ("uuid:zzzz-1", "19999", NULL, "foreign");
+  g_autofree char *hijack = make_xml ("uuid:zzzz-2", "19183", "uuid:zzzz-1", "hijack");
   g_autoptr(Reply) r1 = submit (v1, fx.token_demo);
   g_autoptr(Reply) r2 = submit (v2, fx.token_demo);
   g_autoptr(Reply) r2_again = submit (v2, fx.token_demo);
   g_autoptr(Reply) r3 = submit (v3, fx.token_demo);
+  g_autoptr(Reply) r4_chain = submit (v4, fx.token_demo);
   g_autoptr(Reply) r4 = submit (orphan, fx.token_demo);
+  g_autoptr(Reply) r5 = submit (foreign, fx.token_other);
+  g_autoptr(Reply) r6 = submit (hijack, fx.token_demo);
   g_autoptr(GPtrArray) latest = g_ptr_array_new_with_free_func (g_free);
 
   ck_assert_int_eq (r1->status, 201);
@@ -461,11 +531,17 @@ START_TEST (test_deprecated_edit_and_stale)
   assert_envelope (r3, "error");
   ck_assert (strstr (r3->body->str, "uuid:bbbb-1") != NULL);
   ck_assert_int_eq (r4->status, 409);
-  ck_assert_int_eq (record_count (), 2);
+  /* A second edit replaces the first edit, the current version. */
+  ck_assert_int_eq (r4_chain->status, 201);
+  /* An enumerator of 19183 cannot replace a record of commune 19999 by naming it. */
+  ck_assert_int_eq (r5->status, 201);
+  ck_assert_int_eq (r6->status, 403);
+  assert_envelope (r6, "error");
+  ck_assert_int_eq (record_count (), 4);
   ck_assert (rs_server_store_records_foreach (fx.store, "19183", TRUE, collect_latest, latest,
                                               NULL));
   ck_assert_uint_eq (latest->len, 1);
-  ck_assert_str_eq (g_ptr_array_index (latest, 0), "uuid:bbbb-2");
+  ck_assert_str_eq (g_ptr_array_index (latest, 0), "uuid:bbbb-4");
 }
 END_TEST
 
@@ -576,6 +652,82 @@ START_TEST (test_revoked_token)
 }
 END_TEST
 
+/* Basic sends the password itself: refused over plain HTTP, accepted over HTTPS. */
+START_TEST (test_tls_and_basic)
+{
+  g_autofree char *cert = g_build_filename (rs_test_srcdir (), "tests", "data", "server",
+                                            "test-cert.pem", NULL);
+  g_autofree char *key = g_build_filename (rs_test_srcdir (), "tests", "data", "server",
+                                           "test-key.pem", NULL);
+  g_autofree char *xml = make_xml ("uuid:tls-1", "19183", NULL, "tls");
+  g_autoptr(RsServer) tls_server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tls_base = NULL;
+  RsServerConfig config;
+  Call plain = { .method = "HEAD", .path = "/submission", .basic = "demo:demo-password" };
+  g_autoptr(Reply) refused = http (&plain);
+
+  ck_assert_int_eq (refused->status, 401);
+  ck_assert (has_header (refused, "X-OpenRosa-Version: 1.0"));
+
+  rs_server_config_init (&config);
+  config.port = 0;
+  config.connection_timeout_s = 2;
+  config.tls_cert_path = g_strdup (cert);
+  config.tls_key_path = g_strdup (key);
+  tls_server = rs_server_new (fx.store, &config);
+  rs_server_config_clear (&config);
+  ck_assert_msg (rs_server_start (tls_server, &error), "%s", error ? error->message : "");
+  tls_base = g_strdup_printf ("https://127.0.0.1:%u", rs_server_get_port (tls_server));
+  {
+    Call head = { .method = "HEAD", .path = "/submission", .basic = "demo:demo-password",
+                  .base = tls_base, .cainfo = cert };
+    Call wrong = { .method = "HEAD", .path = "/submission", .basic = "demo:not-the-password",
+                   .base = tls_base, .cainfo = cert };
+    Call post = { .method = "POST", .path = "/submission", .basic = "demo:demo-password",
+                  .base = tls_base, .cainfo = cert, .xml = xml };
+    g_autoptr(Reply) ok = http (&head);
+    g_autoptr(Reply) denied = http (&wrong);
+    g_autoptr(Reply) stored = http (&post);
+
+    ck_assert_int_eq (ok->status, 204);
+    ck_assert (has_header (ok, "X-OpenRosa-Version: 1.0"));
+    ck_assert_int_eq (denied->status, 401);
+    ck_assert_int_eq (stored->status, 201);
+    ck_assert_int_eq (record_count (), 1);
+  }
+}
+END_TEST
+
+/* Bodies in flight are bounded all together: over the budget the answer is 503 + Retry-After. */
+START_TEST (test_inflight_budget_busy)
+{
+  g_autoptr(RsServer) small = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *small_base = NULL;
+  g_autofree char *xml = make_xml ("uuid:busy-1", "19183", NULL, "busy");
+  RsServerConfig config;
+
+  rs_server_config_init (&config);
+  config.port = 0;
+  config.max_inflight_body_bytes = 512;
+  small = rs_server_new (fx.store, &config);
+  rs_server_config_clear (&config);
+  ck_assert_msg (rs_server_start (small, &error), "%s", error ? error->message : "");
+  small_base = g_strdup_printf ("http://127.0.0.1:%u", rs_server_get_port (small));
+  {
+    Call call = { .method = "POST", .path = "/submission", .token = fx.token_demo,
+                  .base = small_base, .xml = xml, .attachment_size = 4096 };
+    g_autoptr(Reply) reply = http (&call);
+
+    ck_assert_int_eq (reply->status, 503);
+    ck_assert (has_header (reply, "Retry-After: 30"));
+    assert_envelope (reply, "error");
+  }
+  ck_assert_int_eq (record_count (), 0);
+}
+END_TEST
+
 /* Slow-loris: half a request line, then silence; the server closes it after its timeout. */
 START_TEST (test_slowloris_closed)
 {
@@ -605,6 +757,114 @@ START_TEST (test_slowloris_closed)
     }
   close (fd);
   ck_assert_msg (got <= 0, "the idle connection was not closed");
+  assert_server_up ();
+}
+END_TEST
+
+/* Raw abuse from reliability.md §4: each gets a 4xx or a closed connection within a bounded
+ * time, and the server stays up. */
+typedef enum
+{
+  ABUSE_HUGE_HEADER,
+  ABUSE_MANY_HEADERS,
+  ABUSE_BAD_CONTENT_LENGTH,
+  ABUSE_ENDLESS_CHUNKED,
+  ABUSE_GARBAGE,
+} AbuseKind;
+
+static const struct
+{
+  const char *name;
+  AbuseKind kind;
+} abuse_cases[] = {
+  { "1 MiB header line", ABUSE_HUGE_HEADER },
+  { "10,000 headers", ABUSE_MANY_HEADERS },
+  { "bad Content-Length", ABUSE_BAD_CONTENT_LENGTH },
+  { "chunked body that never ends", ABUSE_ENDLESS_CHUNKED },
+  { "binary garbage", ABUSE_GARBAGE },
+};
+
+static GString *
+abuse_request (AbuseKind kind)
+{
+  GString *request = g_string_new (NULL);
+
+  switch (kind)
+    {
+    case ABUSE_HUGE_HEADER:
+      g_string_append (request, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
+      for (guint i = 0; i < 1024 * 1024; i++)
+        g_string_append_c (request, 'a');
+      g_string_append (request, "\r\n\r\n");
+      break;
+    case ABUSE_MANY_HEADERS:
+      g_string_append (request, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      for (guint i = 0; i < 10000; i++)
+        g_string_append_printf (request, "X-H%u: v\r\n", i);
+      g_string_append (request, "\r\n");
+      break;
+    case ABUSE_BAD_CONTENT_LENGTH:
+      g_string_append (request, "POST /submission HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Length: 12abc\r\n\r\nxxxxxxxxxxxx");
+      break;
+    case ABUSE_ENDLESS_CHUNKED:
+      g_string_append_printf (request, "POST /submission HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                       "Authorization: Bearer %s\r\n"
+                                       "Content-Type: multipart/form-data; boundary=b\r\n"
+                                       "Transfer-Encoding: chunked\r\n\r\n5\r\n--b\r\n\r\n",
+                              fx.token_demo);
+      break;
+    case ABUSE_GARBAGE:
+    default:
+      g_string_append_len (request, "\x00\x01\xff\xfe NOT HTTP \x7f\r\n\r\n", 20);
+      break;
+    }
+  return request;
+}
+
+START_TEST (test_raw_abuse)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  g_autoptr(GString) request = abuse_request (abuse_cases[_i].kind);
+  g_autoptr(GString) answer = g_string_new (NULL);
+  struct pollfd poll_fd = { .fd = fd, .events = POLLIN };
+  gboolean closed = FALSE;
+  gsize sent = 0;
+  gint64 start;
+
+  address.sin_port = htons (rs_server_get_port (fx.server));
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  ck_assert_int_ge (fd, 0);
+  ck_assert_int_eq (connect (fd, (struct sockaddr *) &address, sizeof address), 0);
+  /* The server may close before everything is written; that is an answer too. */
+  while (sent < request->len)
+    {
+      ssize_t n = send (fd, request->str + sent, request->len - sent, MSG_NOSIGNAL);
+      if (n <= 0)
+        break;
+      sent += n;
+    }
+  start = g_get_monotonic_time ();
+  while (!closed && g_get_monotonic_time () - start < 15 * G_USEC_PER_SEC)
+    {
+      char buffer[4096];
+      ssize_t got;
+
+      if (poll (&poll_fd, 1, 500) <= 0)
+        continue;
+      got = recv (fd, buffer, sizeof buffer, 0);
+      if (got <= 0)
+        closed = TRUE;
+      else
+        g_string_append_len (answer, buffer, got);
+    }
+  close (fd);
+  ck_assert_msg (closed, "%s: connection still open", abuse_cases[_i].name);
+  if (answer->len > 0)
+    ck_assert_msg (g_str_has_prefix (answer->str, "HTTP/1.1 4"), "%s: answered %.40s",
+                   abuse_cases[_i].name, answer->str);
+  ck_assert_int_eq (record_count (), 0);
   assert_server_up ();
 }
 END_TEST
@@ -690,6 +950,67 @@ START_TEST (test_form_list_and_download)
   ck_assert (strstr (forms->body->str, "/formXml?formId=test_form&amp;version=7") != NULL);
   ck_assert_int_eq (form->status, 200);
   ck_assert_str_eq (form->body->str, TEST_FORM);
+}
+END_TEST
+
+/* The household form's manifest lists the standards, so tablets fetch them with the form. */
+START_TEST (test_form_manifest_standards)
+{
+  Call list = { .path = "/formList", .token = fx.token_demo };
+  g_autoptr(Reply) forms = http (&list);
+  g_autofree char *path = g_build_filename (rs_test_srcdir (), "data", "standards",
+                                            "vn-2022-2025.json", NULL);
+  g_autofree char *standard = NULL;
+  g_autofree char *md5 = NULL;
+  g_autofree char *hash = NULL;
+  const char *start, *end;
+  g_autofree char *manifest_path = NULL;
+  gsize length = 0;
+
+  ck_assert (g_file_get_contents (path, &standard, &length, NULL));
+  md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) standard, length);
+  hash = g_strdup_printf ("<hash>md5:%s</hash>", md5);
+  ck_assert_int_eq (forms->status, 200);
+  /* Only the scored form has a manifest. */
+  start = strstr (forms->body->str, "<manifestUrl>");
+  ck_assert_msg (start != NULL, "%s", forms->body->str);
+  ck_assert (strstr (start + 1, "<manifestUrl>") == NULL);
+  start = strstr (start, "/formManifest?");
+  end = strstr (start, "</manifestUrl>");
+  manifest_path = g_strndup (start, end - start);
+  {
+    g_autofree char *unescaped = NULL;
+    g_auto(GStrv) amp = g_strsplit (manifest_path, "&amp;", -1);
+    Call manifest_call = { .token = fx.token_demo };
+    g_autoptr(Reply) manifest = NULL;
+    Call media = { .token = fx.token_demo };
+    Call evil = { .token = fx.token_demo };
+    g_autoptr(Reply) file = NULL;
+    g_autoptr(Reply) refused = NULL;
+    g_autofree char *media_path = NULL;
+
+    unescaped = g_strjoinv ("&", amp);
+    manifest_call.path = unescaped;
+    manifest = http (&manifest_call);
+    ck_assert_int_eq (manifest->status, 200);
+    ck_assert (strstr (manifest->body->str,
+                       "xmlns=\"http://openrosa.org/xforms/xformsManifest\"") != NULL);
+    ck_assert (strstr (manifest->body->str, "<filename>vn-2022-2025.json</filename>") != NULL);
+    ck_assert (strstr (manifest->body->str, hash) != NULL);
+
+    media_path = g_strdup_printf ("/formMedia?formId=vn_household_review&version=%s"
+                                  "&file=vn-2022-2025.json",
+                                  strstr (unescaped, "version=") + strlen ("version="));
+    media.path = media_path;
+    file = http (&media);
+    ck_assert_int_eq (file->status, 200);
+    ck_assert_uint_eq (file->body->len, length);
+    ck_assert (memcmp (file->body->str, standard, length) == 0);
+
+    evil.path = "/formMedia?formId=vn_household_review&version=1&file=..%2F..%2Fetc%2Fpasswd";
+    refused = http (&evil);
+    ck_assert_int_eq (refused->status, 404);
+  }
 }
 END_TEST
 
@@ -828,6 +1149,14 @@ run_cli (const char *const *args,
   return output;
 }
 
+static gboolean
+copy_assignment (const RsServerAssignment *row,
+                 gpointer                  user_data)
+{
+  g_ptr_array_add (user_data, rs_server_assignment_copy (row));
+  return TRUE;
+}
+
 START_TEST (test_cli_init_users_export)
 {
   g_autofree char *location = NULL;
@@ -879,15 +1208,58 @@ START_TEST (test_cli_init_users_export)
     ck_assert_int_eq (status, 0);
   }
 
+  {
+    g_autofree char *form_path = g_build_filename (fx.tmpdir, "form.xml", NULL);
+    g_autofree char *csv_path = g_build_filename (fx.tmpdir, "households.csv", NULL);
+    const char *form_args[] = { "form", "add", form_path, "--db", location, NULL };
+    const char *csv_args[] = { "assignments", "import", csv_path, "--commune", "19183", "--db",
+                               location, NULL };
+
+    ck_assert (g_file_set_contents (form_path, TEST_FORM, -1, NULL));
+    ck_assert (g_file_set_contents (csv_path, "commune_code,household_code,head_name\n"
+                                              "19183,H-1,Lò Thị Mai\n19183,H-2,Vàng A Sử\n",
+                                    -1, NULL));
+    g_free (out);
+    out = run_cli (form_args, &status);
+    ck_assert_int_eq (status, 0);
+    g_free (out);
+    out = run_cli (csv_args, &status);
+    ck_assert_int_eq (status, 0);
+    g_remove (form_path);
+    g_remove (csv_path);
+  }
+
   store = rs_server_store_open (location, FALSE, NULL);
   ck_assert (store != NULL);
+  {
+    g_autoptr(RsServerForm) published = rs_server_store_form_get (store, "test_form", "7", TRUE,
+                                                                  NULL);
+    g_autoptr(GPtrArray) households = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rs_server_assignment_free);
+
+    ck_assert (published != NULL);
+    ck_assert_uint_eq (g_bytes_get_size (published->xml), strlen (TEST_FORM));
+    ck_assert (rs_server_store_assignments_foreach (store, "19183", copy_assignment, households,
+                                                    NULL));
+    /* The import replaced the demo assignment of commune 19183. */
+    ck_assert_uint_eq (households->len, 2);
+    ck_assert_str_eq (((RsServerAssignment *) g_ptr_array_index (households, 1))->head_name,
+                      "Vàng A Sử");
+  }
   {
     g_autoptr(RsServerUser) ward = rs_server_store_user_get (store, "ward", NULL);
     ck_assert (ward != NULL && !ward->active);
   }
+  /* Every change made from the command line is in the audit log. */
+  ck_assert_int_eq (rs_server_store_audit_count (store, "user_add", NULL), 3);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "user_revoke", NULL), 1);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "token_issue", NULL), 1);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "form_add", NULL), 1);
+  ck_assert_int_eq (rs_server_store_audit_count (store, "assignments_import", NULL), 1);
   submission = rs_submission_parse_xml (bytes, NULL);
   ck_assert (submission != NULL);
-  ck_assert (rs_server_store_record_put (store, submission, "demo", 1700000000000000,
+  ck_assert (rs_server_store_record_put (store, submission, "demo", "127.0.0.1",
+                                         1700000000000000,
                                          "poor", "{\"deprivation_count\":3}", &outcome, NULL));
   ck_assert_int_eq (outcome, RS_RECORD_STORED);
   g_clear_pointer (&store, rs_server_store_close);
@@ -1026,10 +1398,14 @@ add_server_tests (TCase *tc)
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (bad_inputs));
   tcase_add_test (tc, test_digest_and_chunked_submission);
   tcase_add_test (tc, test_revoked_token);
+  tcase_add_test (tc, test_tls_and_basic);
+  tcase_add_test (tc, test_inflight_budget_busy);
   tcase_add_test (tc, test_slowloris_closed);
+  tcase_add_loop_test (tc, test_raw_abuse, 0, G_N_ELEMENTS (abuse_cases));
   tcase_add_test (tc, test_concurrent_identical_posts);
   tcase_add_test (tc, test_household_scored_at_ingest);
   tcase_add_test (tc, test_form_list_and_download);
+  tcase_add_test (tc, test_form_manifest_standards);
   tcase_add_test (tc, test_json_api_roles);
   tcase_add_test (tc, test_daemon_limits_set);
   tcase_add_test (tc, test_cli_init_users_export);
@@ -1065,5 +1441,6 @@ main (void)
   int status = rs_test_run_suite (server_suite ());
 
   g_free (pg_start_error);
+  free_fixture_passwords ();
   return status;
 }

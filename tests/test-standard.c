@@ -1,4 +1,4 @@
-/* test-standard.c: standards as data: loading, choice by review date, the working-age schedule, and refusals that name the rule.
+/* test-standard.c: standards as data: loading, choice by date, working age, refusals naming the rule.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 

@@ -23,11 +23,15 @@ static void
 remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
+  /* Names first, removal after: unlinking while reading a directory may skip entries. */
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (children, g_build_filename (path, name, NULL));
+  for (guint i = 0; i < children->len; i++)
     {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+      const char *child = g_ptr_array_index (children, i);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
         remove_tree (child);

@@ -21,11 +21,15 @@ static void
 remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
+  /* Names first, removal after: unlinking while reading a directory may skip entries. */
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (children, g_build_filename (path, name, NULL));
+  for (guint i = 0; i < children->len; i++)
     {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+      const char *child = g_ptr_array_index (children, i);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
         remove_tree (child);
@@ -834,7 +838,8 @@ START_TEST (test_assignments)
 {
   g_autoptr(RsStore) store = open_store ("store.db");
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
-  g_autoptr(GPtrArray) second_list = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
+  g_autoptr(GPtrArray) second_list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) rs_assignment_free);
   g_autoptr(GPtrArray) in_village = NULL;
   g_autoptr(GPtrArray) after = NULL;
   g_autoptr(RsRecord) draft = NULL;
@@ -930,6 +935,11 @@ START_TEST (test_export_csv)
     "</admin><head><name>Lò Thị\nMai</name></head><members><member><name>Mai</name></member>"
     "<member><name>Páo</name></member></members><meta><instanceID>uuid:c2</instanceID></meta>"
     "</household>";
+  /* No member yet: an empty group, which must not become a column of its own. */
+  const char *three =
+    "<household id=\"vn_household_review\" version=\"1\"><admin><village>Thôn 3</village>"
+    "</admin><members/><meta><instanceID>uuid:c3</instanceID></meta></household>";
+  g_autoptr(GBytes) xml3 = g_bytes_new_static (three, strlen (three));
   g_autoptr(GBytes) xml1 = g_bytes_new_static (one, strlen (one));
   g_autoptr(GBytes) xml2 = g_bytes_new_static (two, strlen (two));
   g_autofree char *dir = db_path ("csv");
@@ -943,14 +953,17 @@ START_TEST (test_export_csv)
                                          NULL, NULL, NULL));
   rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c2", xml2,
                                          NULL, NULL, NULL));
+  rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:c3", xml3,
+                                         NULL, NULL, NULL));
   ck_assert (rs_store_export (store, RS_EXPORT_CSV, dir, NULL, &n, NULL));
-  ck_assert_int_eq (n, 2);
+  ck_assert_int_eq (n, 3);
 
   main_csv = read_text (dir, "vn_household_review.csv");
   ck_assert_str_eq (main_csv,
                     "KEY,admin/village,head/name,meta/instanceID\r\n"
                     "uuid:c1,Thôn 1,\"Nguyễn Văn \"\"Bình\"\", con\",uuid:c1\r\n"
-                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n");
+                    "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n"
+                    "uuid:c3,Thôn 3,,uuid:c3\r\n");
   /* uuid:c1 has one member only; the form says member repeats, so it still gets its own file. */
   members_csv = read_text (dir, "vn_household_review-members-member.csv");
   ck_assert_str_eq (members_csv,
@@ -1089,6 +1102,16 @@ START_TEST (test_migrate_from_v1)
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
   ck_assert_int_eq (sqlite3_exec (db, v1_fixture, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close (db);
+
+  /* Read-only, it cannot be upgraded: refused with its own message, and left at version 1. */
+  {
+    g_autoptr(GError) error = NULL;
+    RsStore *read_only = rs_store_new (path, RS_STORE_OPEN_READ_ONLY, NULL, &error);
+
+    ck_assert_ptr_null (read_only);
+    ck_assert (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_READ_ONLY));
+    ck_assert_ptr_nonnull (strstr (error->message, "older version"));
+  }
 
   store = open_store ("store.db");
   ck_assert_int_eq (pragma_int (_rs_store_get_db (store), "PRAGMA user_version"), 2);

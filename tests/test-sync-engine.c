@@ -482,6 +482,46 @@ START_TEST (test_async_run_and_signals)
 }
 END_TEST
 
+static void
+cancel_async_at_second (RsSyncEngine *engine,
+                        guint         done,
+                        guint         total,
+                        const char   *instance_id,
+                        gpointer      user_data)
+{
+  if (done == 1)
+    g_cancellable_cancel (user_data);
+}
+
+/* Cancelling an async run still gives its report: what was sent before stays known. */
+START_TEST (test_async_cancel_keeps_report)
+{
+  Fixture f;
+  g_autoptr(RsSyncEngine) engine = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AsyncState state = { loop, NULL, NULL, 0, 0 };
+
+  fixture_init (&f, 4, RS_STUB_AUTH_NONE);
+  /* Slow answers, so the cancel (emitted through the main loop) lands mid-batch. */
+  for (guint i = 0; i < 4; i++)
+    rs_stub_push (f.stub, "POST", 201, OR_HEADERS, ENVELOPE ("ok"), 1, 300);
+  engine = engine_for (&f);
+  g_signal_connect (engine, "progress", G_CALLBACK (cancel_async_at_second), cancellable);
+  rs_sync_engine_run_async (engine, RS_SYNC_RUN_MANUAL, cancellable, on_run_done, &state);
+  g_main_loop_run (loop);
+
+  g_assert_no_error (state.error);
+  ck_assert_ptr_nonnull (state.report);
+  ck_assert_int_eq (state.report->stop_reason, RS_RETRY_REASON_CANCELLED);
+  ck_assert_uint_ge (state.report->n_sent, 1);
+  ck_assert_uint_lt (state.report->n_sent, 4);
+  rs_sync_report_free (state.report);
+  g_clear_object (&engine);
+  fixture_clear (&f);
+}
+END_TEST
+
 static gboolean
 quit_when_sent (gpointer user_data)
 {
@@ -696,6 +736,7 @@ sync_engine_suite (void)
   tcase_add_test (tc, test_sending_before_sent);
   tcase_add_test (tc, test_cancel_mid_batch);
   tcase_add_test (tc, test_async_run_and_signals);
+  tcase_add_test (tc, test_async_cancel_keeps_report);
   tcase_add_test (tc, test_automatic_retries_on_timer);
   tcase_add_test (tc, test_update_forms);
   tcase_add_test (tc, test_update_forms_damaged);

@@ -2,9 +2,9 @@
  * restart, and the client killed between the server's 2xx and its own commit.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Each scenario: a fresh district server (SQLite, or PostgreSQL with "SHARD postgresql") and tablet; rounds of "finalize a few records,
- * leave a draft, run `rasoat-cli sync` through rs-fault-proxy" with random faults, then runs until
- * everything is acknowledged. The checker (reliability.md §2.6) then asserts from
+ * Each scenario: a fresh district server (SQLite, or PostgreSQL when run as "SHARD postgresql")
+ * and tablet; rounds of "finalize a few records, leave a draft, run `rasoat-cli sync` through
+ * rs-fault-proxy" with random faults, then runs until everything is acknowledged. The checker (reliability.md §2.6) then asserts from
  * `rasoat-server export --format jsonl` that every finalized record is on the server exactly once
  * with the tablet's exact bytes (SHA-256), and that nothing else is. */
 #include "config.h"
@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,6 +111,30 @@ typedef struct
   guint        server_kills;
 } Scenario;
 
+/* Every helper process dies with the test, even when an assertion ends it early. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn (const char * const *argv,
+       GSubprocessFlags    flags,
+       const char         *kill_after_ack)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (kill_after_ack != NULL)
+    g_subprocess_launcher_setenv (launcher, "RASOAT_SYNC_KILL_AFTER_ACK", kill_after_ack, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
 static char *
 tool_path (const char *relative)
 {
@@ -154,10 +179,8 @@ static void
 run_tool (const char *const *argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
-                                                      &error);
+  g_autoptr(GSubprocess) process = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, NULL);
 
-  g_assert_no_error (error);
   ck_assert (g_subprocess_wait_check (process, NULL, &error));
   g_assert_no_error (error);
 }
@@ -171,9 +194,8 @@ server_start (Scenario *s)
   const char *argv[] = { server, "serve", "--listen", listen, "--db", s->server_db,
                          "--forms-dir", s->forms_dir, NULL };
 
-  s->server = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                       | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-  g_assert_no_error (error);
+  s->server = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                     NULL);
   for (guint i = 0; i < 500 && !port_accepts (s->server_port); i++)
     g_usleep (10000);
   ck_assert_msg (port_accepts (s->server_port), "rasoat-server did not start");
@@ -201,11 +223,9 @@ proxy_start (Scenario *s,
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
   const char *argv[] = { proxy, "--target", target, "--seed", seed_text, "--fault-rate", "0.3",
-                         "--stall-ms", "1300", "--log", log, NULL };
+                         "--stall-ms", "1000", "--log", log, NULL };
 
-  s->proxy = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                      | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
+  s->proxy = spawn (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proxy));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -345,25 +365,18 @@ sync_run (Scenario *s,
   g_autoptr(GError) error = NULL;
   g_autofree char *cli = tool_path ("cli/rasoat-cli");
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", s->proxy_port);
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                               | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) client = NULL;
+  g_autofree char *nth = NULL;
   const char *argv[] = { cli, "--db", s->tablet_db, "sync", "--server", url, "--user", "demo",
                          "--password", "demo-password", "--connect-timeout-ms", "500",
-                         "--timeout-ms", "1200", "--low-speed-time", "1", "--retry-base-ms", "0",
+                         "--timeout-ms", "900", "--low-speed-time", "1", "--retry-base-ms", "0",
                          NULL };
   gboolean kill_server = allow_kills && g_rand_int_range (s->rand, 0, 8) == 0;
   int status;
 
   if (allow_kills && g_rand_int_range (s->rand, 0, 3) == 0)
-    {
-      g_autofree char *nth = g_strdup_printf ("%d", g_rand_int_range (s->rand, 1, 3));
-
-      g_subprocess_launcher_setenv (launcher, "RASOAT_SYNC_KILL_AFTER_ACK", nth, TRUE);
-    }
-  client = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
+    nth = g_strdup_printf ("%d", g_rand_int_range (s->rand, 1, 3));
+  client = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, nth);
 
   if (kill_server)
     {
@@ -486,8 +499,8 @@ START_TEST (test_exactly_once_under_faults)
     while (g_hash_table_iter_next (&iter, &key, &value))
       g_string_append_printf (summary, " %s=%u", (char *) key, GPOINTER_TO_UINT (value));
     printf ("# %s seed %u: %u records, %u runs, %u client kills, %u server kills; requests:%s\n",
-            use_postgresql ? "postgresql" : "sqlite", seed, g_hash_table_size (s.finalized), s.runs, s.client_kills, s.server_kills,
-            summary->str);
+            use_postgresql ? "postgresql" : "sqlite", seed, g_hash_table_size (s.finalized),
+            s.runs, s.client_kills, s.server_kills, summary->str);
   }
   fflush (stdout);
   scenario_clear (&s);
