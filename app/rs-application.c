@@ -146,6 +146,17 @@ rs_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* packaging/run-demo passes its build directory on to the app; there is nothing to open, so
+ * any file argument just shows the window. */
+static void
+rs_application_open (GApplication  *application,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  g_application_activate (application);
+}
+
 static void
 rs_application_finalize (GObject *object)
 {
@@ -167,6 +178,7 @@ rs_application_class_init (RsApplicationClass *klass)
   app_class->handle_local_options = rs_application_handle_local_options;
   app_class->startup = rs_application_startup;
   app_class->activate = rs_application_activate;
+  app_class->open = rs_application_open;
 }
 
 static void
@@ -191,7 +203,7 @@ rs_application_new (void)
   g_resources_register (rs_get_resource ());
   return g_object_new (RS_TYPE_APPLICATION,
                        "application-id", RS_APP_ID,
-                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/rasoat/Rasoat",
                        NULL);
 }

@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "rs-application.h"
 #include "rs-gui-test.h"
@@ -654,6 +655,12 @@ server_answers (gpointer data)
   return connection != NULL;
 }
 
+static void
+stop_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* The district server of the demo: user demo / demo-password, commune 19183. */
 static gboolean
 start_server (void)
@@ -664,6 +671,7 @@ start_server (void)
   g_autofree char *listen = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) init = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   guint16 port;
 
   if (!g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
@@ -674,8 +682,11 @@ start_server (void)
                  error != NULL ? error->message : "");
   port = free_port ();
   listen = g_strdup_printf ("127.0.0.1:%u", port);
-  e2e.server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, exe, "serve",
-                                 "--listen", listen, "--db", db, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* The server stops with the test, even when the test crashes. */
+  g_subprocess_launcher_set_child_setup (launcher, stop_with_parent, NULL, NULL);
+  e2e.server = g_subprocess_launcher_spawn (launcher, &error, exe, "serve", "--listen", listen,
+                                            "--db", db, NULL);
   ck_assert_msg (e2e.server != NULL, "%s", error != NULL ? error->message : "");
   e2e.server_url = g_strdup_printf ("http://%s", listen);
   ck_assert_msg (rs_gui_wait_until (server_answers, listen, 10000), "the server did not start");
