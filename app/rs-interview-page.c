@@ -49,7 +49,6 @@ struct _RsInterviewPage
   const char      *live_class;
   guint            pending_saves;
   gint64           started_us;
-  GtkWidget       *roster_add_button;
   GtkLabel        *screen_title;
 };
 
@@ -478,7 +477,6 @@ clear_screen (RsInterviewPage *self)
   for (guint i = 0; i < self->views->len; i++)
     rs_question_view_flush (g_ptr_array_index (self->views, i));
   g_ptr_array_set_size (self->views, 0);
-  self->roster_add_button = NULL;
   self->screen_title = NULL;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->screen_box))) != NULL)
     gtk_box_remove (self->screen_box, child);
@@ -779,7 +777,6 @@ render_roster (RsInterviewPage *self)
   gtk_widget_set_visible (add, !self->read_only);
   g_signal_connect_swapped (add, "clicked", G_CALLBACK (on_add_member_clicked), self);
   gtk_box_append (self->screen_box, add);
-  self->roster_add_button = add;
 }
 
 static gboolean

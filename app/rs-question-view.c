@@ -42,7 +42,6 @@ struct _RsQuestionView
 
   char       *path;
   InputKind   kind;
-  gboolean    required;
   char       *value;          /* the value last sent or shown */
   guint       typing_source;
   gboolean    updating;
@@ -616,7 +615,6 @@ rs_question_view_update (RsQuestionView       *self,
   g_return_if_fail (RS_IS_QUESTION_VIEW (self));
 
   gtk_widget_set_visible (GTK_WIDGET (self), question->relevant);
-  self->required = question->required;
   label = question->required ? g_strdup_printf ("%s *", question->label)
                              : g_strdup (question->label);
   gtk_label_set_text (self->label, label);
