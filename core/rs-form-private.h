@@ -157,4 +157,16 @@ RsFormText *_rs_form_resolve_text (RsForm     *form,
                                    RsFormText *text,
                                    const char *language);
 
+typedef struct _RsFormSession RsFormSession;
+
+/* A session loaded from a saved record for reading its values only (scoring): calculations,
+ * repeat counts and relevance are recomputed, but required, read-only and constraint checks,
+ * which change no value, are not evaluated. */
+RsFormSession *_rs_form_session_new_values_only (RsForm      *form,
+                                                 const char  *xml,
+                                                 gssize       length,
+                                                 GError     **error);
+/* Whether the instance element @element of a session (its own document) is relevant. */
+gboolean       _rs_form_session_element_is_relevant (xmlNodePtr element);
+
 G_END_DECLS

@@ -59,6 +59,8 @@ struct _RsFormSession
   GArray             *calculators;    /* Calculator */
   guint               next_calculator_id;
   gboolean            in_calculators;
+  gboolean            loading;        /* overlaying a saved record: a full recompute follows */
+  gboolean            values_only;    /* no required, read-only or constraint checks */
 };
 
 G_DEFINE_FINAL_TYPE (RsFormSession, rs_form_session, G_TYPE_OBJECT)
@@ -248,10 +250,10 @@ static void
 set_element_text (xmlNodePtr  element,
                   const char *text)
 {
-  xmlChar *escaped = xmlEncodeSpecialChars (element->doc, (const xmlChar *) text);
-
-  xmlNodeSetContent (element, escaped);
-  xmlFree (escaped);
+  /* The text goes in as it is: no escaping for xmlNodeSetContent to parse back. */
+  xmlNodeSetContent (element, NULL);
+  if (text != NULL && text[0] != '\0')
+    xmlNodeAddContent (element, (const xmlChar *) text);
 }
 
 static guint
@@ -461,7 +463,7 @@ mark_item (RsFormSession *self,
 {
   Mark *mark = &self->marks[item->order];
 
-  if (mark->all)
+  if (mark->all || self->loading)
     return;
   if (scope == NULL || (mark->scopes != NULL && mark->scopes->len >= 32))
     {
@@ -652,6 +654,14 @@ run_pass (RsFormSession *self)
 
       if (!mark->all && mark->scopes == NULL)
         continue;
+      if (self->values_only
+          && (item->kind == RS_ITEM_REQUIRED || item->kind == RS_ITEM_READONLY
+              || item->kind == RS_ITEM_CONSTRAINT))
+        {
+          mark->all = FALSE;
+          g_clear_pointer (&mark->scopes, g_ptr_array_unref);
+          continue;
+        }
       g_ptr_array_set_size (targets, 0);
       if (mark->all)
         collect_instances (xmlDocGetRootElement (self->doc), target, targets);
@@ -1029,6 +1039,21 @@ rs_form_session_new (RsForm    *form,
   return self;
 }
 
+/* The text of a saved leaf; borrowed from its only text node when it has one. */
+static const char *
+saved_leaf_text (xmlNodePtr  saved,
+                 char      **owned)
+{
+  xmlNodePtr only = saved->children;
+
+  if (only == NULL)
+    return "";
+  if (only->next == NULL && only->type == XML_TEXT_NODE)
+    return only->content != NULL ? (const char *) only->content : "";
+  *owned = element_text (saved);
+  return *owned;
+}
+
 /* Copies the saved values under @saved into @element (an instance of the same node). */
 static void
 overlay_saved (RsFormSession *self,
@@ -1036,13 +1061,27 @@ overlay_saved (RsFormSession *self,
                xmlNodePtr     saved)
 {
   RsFormNode *tnode = state_of (element)->tnode;
+  RsFormNode *matches_small[32];
+  g_autofree RsFormNode **matches_big = NULL;
+  RsFormNode **matches = matches_small;
+  guint n_saved = 0, s;
+  xmlNodePtr child;
 
   if (is_leaf (tnode))
     {
-      g_autofree char *text = element_text (saved);
-      set_element_text (element, text);
+      g_autofree char *owned = NULL;
+
+      set_element_text (element, saved_leaf_text (saved, &owned));
       return;
     }
+  /* Which form node each saved child is, looked up once. */
+  for (child = saved->children; child != NULL; child = child->next)
+    n_saved++;
+  if (n_saved > G_N_ELEMENTS (matches_small))
+    matches = matches_big = g_new (RsFormNode *, n_saved);
+  for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
+    matches[s] = child->type == XML_ELEMENT_NODE ? find_child_tnode (tnode, child) : NULL;
+
   for (guint i = 0; i < tnode->children->len; i++)
     {
       RsFormNode *child_tnode = g_ptr_array_index (tnode->children, i);
@@ -1053,11 +1092,11 @@ overlay_saved (RsFormSession *self,
 
           while ((existing = nth_child_instance (element, child_tnode, 1, NULL)) != NULL)
             remove_instance (self, existing);
-          for (xmlNodePtr s = saved->children; s != NULL; s = s->next)
+          for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
             {
-              if (s->type == XML_ELEMENT_NODE && find_child_tnode (tnode, s) == child_tnode
+              if (matches[s] == child_tnode
                   && self->n_repeat_instances < RS_FORM_MAX_REPEAT_INSTANCES)
-                overlay_saved (self, add_instance (self, element, child_tnode), s);
+                overlay_saved (self, add_instance (self, element, child_tnode), child);
             }
         }
       else
@@ -1066,11 +1105,11 @@ overlay_saved (RsFormSession *self,
 
           if (target == NULL)
             continue;
-          for (xmlNodePtr s = saved->children; s != NULL; s = s->next)
+          for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
             {
-              if (s->type == XML_ELEMENT_NODE && find_child_tnode (tnode, s) == child_tnode)
+              if (matches[s] == child_tnode)
                 {
-                  overlay_saved (self, target, s);
+                  overlay_saved (self, target, child);
                   break;
                 }
             }
@@ -1108,12 +1147,13 @@ strip_default_ns (xmlNodePtr node)
     }
 }
 
-RsFormSession *
-rs_form_session_new_from_instance (RsForm      *form,
-                                   const char  *xml,
-                                   gssize       length,
-                                   GDateTime   *now,
-                                   GError     **error)
+static RsFormSession *
+session_new_from_instance (RsForm      *form,
+                           const char  *xml,
+                           gssize       length,
+                           GDateTime   *now,
+                           gboolean     values_only,
+                           GError     **error)
 {
   g_autoptr(RsFormSession) self = NULL;
   g_autofree char *saved_id = NULL;
@@ -1158,8 +1198,12 @@ rs_form_session_new_from_instance (RsForm      *form,
     }
 
   self = session_new (form, xmlCopyDoc (form->template_doc, 1), now);
+  self->values_only = values_only;
   self->saved_time_start = g_steal_pointer (&saved_time_start);
+  /* Nothing is marked while the record is overlaid: everything is recomputed after. */
+  self->loading = TRUE;
   overlay_saved (self, xmlDocGetRootElement (self->doc), saved_root);
+  self->loading = FALSE;
   xmlFreeDoc (saved);
 
   id_node = find_instance_id (xmlDocGetRootElement (self->doc));
@@ -1182,6 +1226,33 @@ rs_form_session_new_from_instance (RsForm      *form,
   if (saved_id != NULL && id_node != NULL)
     set_element_text (id_node, saved_id);
   return g_steal_pointer (&self);
+}
+
+RsFormSession *
+rs_form_session_new_from_instance (RsForm      *form,
+                                   const char  *xml,
+                                   gssize       length,
+                                   GDateTime   *now,
+                                   GError     **error)
+{
+  return session_new_from_instance (form, xml, length, now, FALSE, error);
+}
+
+RsFormSession *
+_rs_form_session_new_values_only (RsForm      *form,
+                                  const char  *xml,
+                                  gssize       length,
+                                  GError     **error)
+{
+  return session_new_from_instance (form, xml, length, NULL, TRUE, error);
+}
+
+gboolean
+_rs_form_session_element_is_relevant (xmlNodePtr element)
+{
+  NodeState *state = state_of (element);
+
+  return state != NULL && state->relevant;
 }
 
 static void
