@@ -1003,7 +1003,6 @@ session_new (RsForm    *form,
                                g_ptr_array_index (form->secondary_nodes, i));
   rs_xpath_env_set_choice_labels (self->env, choice_label_for, self);
   self->ctx = rs_xpath_context_new (doc, self->env);
-  self->nested_ctx = rs_xpath_context_new (doc, self->env);
   self->start_time = rs_xpath_env_get_now (self->env);
   self->language = g_strdup (form->default_language);
   self->marks = g_new0 (Mark, MAX (form->items->len, 1));
@@ -1999,6 +1998,9 @@ itemset_label_for (RsFormSession *self,
   collect_instances (xmlDocGetRootElement (self->doc), tnode, instances);
   if (instances->len == 0)
     return NULL;
+  /* Made when first needed: most sessions (and every scoring) never look up a choice name. */
+  if (self->nested_ctx == NULL)
+    self->nested_ctx = rs_xpath_context_new (self->doc, self->env);
   nodes = rs_xpath_eval (self->nested_ctx, control->itemset, g_ptr_array_index (instances, 0),
                          NULL);
   for (int i = 0; label == NULL && nodes != NULL && nodes->type == XPATH_NODESET
