@@ -611,7 +611,14 @@ evaluate_item (RsFormSession *self,
       break;
     case RS_ITEM_RELEVANT:
       {
-        gboolean relevant = rs_xpath_eval_boolean (self->ctx, item->comp, element, NULL);
+        gboolean relevant;
+
+        /* Reading values only, the relevance of a question with no answer that no
+         * calculation fills changes nothing: it has nothing to switch off. */
+        if (self->values_only && element->children == NULL && is_leaf (item->node)
+            && item->node->items[RS_ITEM_CALCULATE] == NULL)
+          break;
+        relevant = rs_xpath_eval_boolean (self->ctx, item->comp, element, NULL);
 
         if (relevant != state->self_relevant)
           {
