@@ -1154,13 +1154,15 @@ strip_default_ns (xmlNodePtr node)
 }
 
 static RsFormSession *
-session_new_from_instance (RsForm      *form,
-                           const char  *xml,
-                           gssize       length,
-                           GDateTime   *now,
-                           gboolean     values_only,
-                           GError     **error)
+session_new_from_instance (RsForm            *form,
+                           xmlParserCtxtPtr   parser,
+                           const char        *xml,
+                           gssize             length,
+                           GDateTime         *now,
+                           gboolean           values_only,
+                           GError           **error)
 {
+  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
   g_autoptr(RsFormSession) self = NULL;
   g_autofree char *saved_id = NULL;
   g_autofree char *saved_time_start = NULL;
@@ -1173,8 +1175,9 @@ session_new_from_instance (RsForm      *form,
     length = strlen (xml);
   if (length > G_MAXINT)
     length = G_MAXINT;
-  saved = xmlReadMemory (xml, (int) length, "instance.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  saved = parser != NULL
+          ? xmlCtxtReadMemory (parser, xml, (int) length, "instance.xml", NULL, options)
+          : xmlReadMemory (xml, (int) length, "instance.xml", NULL, options);
   saved_root = saved != NULL ? xmlDocGetRootElement (saved) : NULL;
   if (saved_root == NULL)
     {
@@ -1241,16 +1244,17 @@ rs_form_session_new_from_instance (RsForm      *form,
                                    GDateTime   *now,
                                    GError     **error)
 {
-  return session_new_from_instance (form, xml, length, now, FALSE, error);
+  return session_new_from_instance (form, NULL, xml, length, now, FALSE, error);
 }
 
 RsFormSession *
-_rs_form_session_new_values_only (RsForm      *form,
-                                  const char  *xml,
-                                  gssize       length,
-                                  GError     **error)
+_rs_form_session_new_values_only (RsForm           *form,
+                                  xmlParserCtxtPtr  parser,
+                                  const char       *xml,
+                                  gssize            length,
+                                  GError          **error)
 {
-  return session_new_from_instance (form, xml, length, NULL, TRUE, error);
+  return session_new_from_instance (form, parser, xml, length, NULL, TRUE, error);
 }
 
 gboolean

@@ -482,12 +482,15 @@ rs_score_to_text (const RsScore *score,
   return g_string_free (out, FALSE);
 }
 
+#define PARSER_DICT_LIMIT 4096
+
 /* ---- the scorer ----------------------------------------------------------------------------- */
 
 struct _RsScorer
 {
-  RsForm      *form;
-  RsStandards *standards;
+  RsForm           *form;
+  RsStandards      *standards;
+  xmlParserCtxtPtr  parser;      /* reused for every record, made when first needed */
 };
 
 void
@@ -497,6 +500,7 @@ rs_scorer_free (RsScorer *self)
     return;
   g_clear_pointer (&self->standards, rs_standards_free);
   g_clear_pointer (&self->form, rs_form_unref);
+  g_clear_pointer (&self->parser, xmlFreeParserCtxt);
   g_free (self);
 }
 
@@ -1095,7 +1099,15 @@ rs_scorer_score_xml (RsScorer    *self,
     }
   /* The record goes through the form: its calculations are recomputed, and what the record
    * says it computed is never trusted. */
-  session = _rs_form_session_new_values_only (self->form, xml, length, &local_error);
+  /* Element names from records go into the parser's dictionary; a fresh one now and then keeps
+   * a long batch (or a server fed odd records) from growing it without end. */
+  if (self->parser != NULL && self->parser->dict != NULL
+      && xmlDictSize (self->parser->dict) > PARSER_DICT_LIMIT)
+    g_clear_pointer (&self->parser, xmlFreeParserCtxt);
+  if (self->parser == NULL)
+    self->parser = xmlNewParserCtxt ();
+  session = _rs_form_session_new_values_only (self->form, self->parser, xml, length,
+                                              &local_error);
   if (session == NULL)
     {
       g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_READ, "%s", local_error->message);
