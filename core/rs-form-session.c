@@ -157,6 +157,36 @@ find_child_tnode (RsFormNode *parent,
   return NULL;
 }
 
+/* The same, trying first the child at *@hint: instances and saved records list children in
+ * the form's order, so the next element is nearly always the next child (names are unique
+ * among a node's children, so the result is the same). */
+static RsFormNode *
+find_child_tnode_hinted (RsFormNode *parent,
+                         xmlNodePtr  element,
+                         guint      *hint)
+{
+  RsFormNode *found;
+
+  if (*hint < parent->children->len && (element->ns == NULL || element->ns->prefix == NULL))
+    {
+      found = g_ptr_array_index (parent->children, *hint);
+      if (g_str_equal (found->name, (const char *) element->name))
+        {
+          (*hint)++;
+          return found;
+        }
+    }
+  found = find_child_tnode (parent, element);
+  if (found != NULL)
+    {
+      guint index;
+
+      if (g_ptr_array_find (parent->children, found, &index))
+        *hint = index + 1;
+    }
+  return found;
+}
+
 /* Gives every element under @element (included) a state; elements the form does not know are
  * removed. */
 static void
@@ -165,6 +195,7 @@ attach_states (xmlNodePtr  element,
 {
   NodeState *state = g_new0 (NodeState, 1);
   xmlNodePtr child;
+  guint hint = 0;
 
   state->tnode = tnode;
   state->self_relevant = TRUE;
@@ -179,7 +210,7 @@ attach_states (xmlNodePtr  element,
 
       if (child->type == XML_ELEMENT_NODE)
         {
-          RsFormNode *child_tnode = find_child_tnode (tnode, child);
+          RsFormNode *child_tnode = find_child_tnode_hinted (tnode, child, &hint);
 
           if (child_tnode != NULL)
             attach_states (child, child_tnode);
@@ -1070,7 +1101,7 @@ overlay_saved (RsFormSession *self,
   RsFormNode *matches_small[32];
   g_autofree RsFormNode **matches_big = NULL;
   RsFormNode **matches = matches_small;
-  guint n_saved = 0, s;
+  guint n_saved = 0, s, hint = 0;
   xmlNodePtr child;
 
   if (is_leaf (tnode))
@@ -1086,7 +1117,8 @@ overlay_saved (RsFormSession *self,
   if (n_saved > G_N_ELEMENTS (matches_small))
     matches = matches_big = g_new (RsFormNode *, n_saved);
   for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
-    matches[s] = child->type == XML_ELEMENT_NODE ? find_child_tnode (tnode, child) : NULL;
+    matches[s] = child->type == XML_ELEMENT_NODE ? find_child_tnode_hinted (tnode, child, &hint)
+                                                 : NULL;
 
   for (guint i = 0; i < tnode->children->len; i++)
     {
