@@ -488,9 +488,10 @@ rs_score_to_text (const RsScore *score,
 
 struct _RsScorer
 {
-  RsForm           *form;
-  RsStandards      *standards;
-  xmlParserCtxtPtr  parser;      /* reused for every record, made when first needed */
+  RsForm              *form;
+  RsStandards         *standards;
+  xmlParserCtxtPtr     parser;        /* reused for every record, made when first needed */
+  xmlXPathCompExprPtr  instance_id;
 };
 
 void
@@ -501,6 +502,7 @@ rs_scorer_free (RsScorer *self)
   g_clear_pointer (&self->standards, rs_standards_free);
   g_clear_pointer (&self->form, rs_form_unref);
   g_clear_pointer (&self->parser, xmlFreeParserCtxt);
+  g_clear_pointer (&self->instance_id, xmlXPathFreeCompExpr);
   g_free (self);
 }
 
@@ -531,6 +533,7 @@ rs_scorer_new_from_files (const char  *form_path,
     return NULL;
   if (!rs_standards_load_dir (self->standards, standards_dir, error))
     return NULL;
+  self->instance_id = xmlXPathCompile ((const xmlChar *) "string(/*/meta/instanceID)");
   return g_steal_pointer (&self);
 }
 
@@ -925,12 +928,7 @@ score_prepared (RsScorer    *self,
   score->status = std->status;
   score->review_date = g_steal_pointer (&review_date);
   score->previous_status = eval_string (ctx, &std->previous_status, root);
-  {
-    xmlXPathCompExprPtr comp = xmlXPathCompile ((const xmlChar *) "string(/*/meta/instanceID)");
-
-    score->instance_id = rs_xpath_eval_string (ctx, comp, root, NULL);
-    xmlXPathFreeCompExpr (comp);
-  }
+  score->instance_id = rs_xpath_eval_string (ctx, self->instance_id, root, NULL);
 
   /* Phiếu A */
   score->screening_provisional = std->screening_provisional;
