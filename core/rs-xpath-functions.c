@@ -411,6 +411,28 @@ split_choices (const char *list)
   return (char **) g_ptr_array_free (result, FALSE);
 }
 
+/* Whether @value is one of the choices of @list, as split_choices() splits it, without
+ * splitting: selected() runs in many relevance conditions. */
+static gboolean
+choices_contain (const char *list,
+                 const char *value)
+{
+  static const char separators[] = " \t\n\r";
+  size_t length = strlen (value);
+
+  while (length > 0 && *list != '\0')
+    {
+      size_t token;
+
+      list += strspn (list, separators);
+      token = strcspn (list, separators);
+      if (token == length && memcmp (list, value, length) == 0)
+        return TRUE;
+      list += token;
+    }
+  return FALSE;
+}
+
 static void
 fn_selected (xmlXPathParserContextPtr ctxt,
              int                      nargs)
@@ -418,15 +440,13 @@ fn_selected (xmlXPathParserContextPtr ctxt,
   xmlXPathObjectPtr *args;
   g_autofree char *list = NULL;
   g_autofree char *value = NULL;
-  g_auto(GStrv) choices = NULL;
 
   ARITY_RANGE (2, 2);
   args = pop_args (ctxt, nargs);
   list = object_to_string (args[0]);
   value = g_strstrip (object_to_string (args[1]));
   free_args (args, nargs);
-  choices = split_choices (list);
-  valuePush (ctxt, xmlXPathNewBoolean (g_strv_contains ((const char * const *) choices, value)));
+  valuePush (ctxt, xmlXPathNewBoolean (choices_contain (list, value)));
 }
 
 static void
