@@ -18,10 +18,12 @@ static const char * const toilets[] = { "septic", "semi_septic", "pit_without_sl
 static const char * const statuses[] = { "none", "poor", "near_poor", "escaped_poor" };
 static const char * const work[] = { "employed", "unemployed", "homemaker", "student" };
 
-/* A plausible household: 1 to 8 members of all ages, varied housing, services and income. */
+/* A plausible household: @n_members members (1 to 8 when 0) of all ages, varied housing,
+ * services and income. */
 static char *
-generate_household (GRand *rand,
-                    guint  serial)
+generate_household_of (GRand *rand,
+                       guint  serial,
+                       guint  n_members)
 {
   RsTestHousehold h;
   char id[64];
@@ -34,6 +36,8 @@ generate_household (GRand *rand,
   h.area = g_rand_boolean (rand) ? "rural" : "urban";
   h.previous_status = statuses[g_rand_int_range (rand, 0, G_N_ELEMENTS (statuses))];
   h.n_members = g_rand_int_range (rand, 1, 9);
+  if (n_members > 0)
+    h.n_members = MIN (n_members, RS_TEST_MAX_MEMBERS);
   for (guint i = 0; i < h.n_members; i++)
     {
       int year = g_rand_int_range (rand, 1940, 2026);
@@ -68,6 +72,13 @@ generate_household (GRand *rand,
   h.telecom = g_rand_int_range (rand, 0, 6) == 0 ? "no" : "yes";
   rs_test_household_set_income (&h, g_rand_int_range (rand, 500000, 4000000));
   return rs_test_household_to_xml (&h);
+}
+
+static char *
+generate_household (GRand *rand,
+                    guint  serial)
+{
+  return generate_household_of (rand, serial, 0);
 }
 
 /* CPU time of this thread in µs: the machine is shared, so wall clock says little. */
@@ -123,6 +134,26 @@ main (int    argc,
     for (guint i = 0; i < single_runs; i++)
       g_free (rs_score_to_json (score, RS_LANG_VI));
     printf ("its JSON: %.1f µs\n", (double) (cpu_time () - start) / single_runs);
+  }
+
+  /* Cost against the number of members: it should grow linearly. */
+  {
+    static const guint sizes[] = { 1, 10, 30 };
+    g_autoptr(GRand) sized_rand = g_rand_new_with_seed (20261124);
+
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+      {
+        g_autofree char *xml = generate_household_of (sized_rand, 900000 + s, sizes[s]);
+        guint runs = MAX (100, single_runs / sizes[s]);
+
+        for (guint i = 0; i < 20; i++)
+          rs_score_free (rs_scorer_score_xml (scorer, xml, -1, NULL, NULL));
+        start = cpu_time ();
+        for (guint i = 0; i < runs; i++)
+          rs_score_free (rs_scorer_score_xml (scorer, xml, -1, NULL, NULL));
+        printf ("score one household of %2u member%s: %.1f µs\n", sizes[s],
+                sizes[s] > 1 ? "s" : "", (double) (cpu_time () - start) / runs);
+      }
   }
 
   /* A batch of generated households, in memory (generation not counted). */

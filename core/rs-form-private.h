@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
@@ -156,5 +157,19 @@ RsFormNode *_rs_form_lookup_node (RsForm     *form,
 RsFormText *_rs_form_resolve_text (RsForm     *form,
                                    RsFormText *text,
                                    const char *language);
+
+typedef struct _RsFormSession RsFormSession;
+
+/* A session loaded from a saved record for reading its values only (scoring): calculations,
+ * repeat counts and relevance are recomputed, but required, read-only and constraint checks,
+ * which change no value, are not evaluated.  @parser, when given, parses the record (a caller
+ * that loads many records keeps one, and its dictionary, instead of making one per record). */
+RsFormSession *_rs_form_session_new_values_only (RsForm           *form,
+                                                 xmlParserCtxtPtr  parser,
+                                                 const char       *xml,
+                                                 gssize            length,
+                                                 GError          **error);
+/* Whether the instance element @element of a session (its own document) is relevant. */
+gboolean       _rs_form_session_element_is_relevant (xmlNodePtr element);
 
 G_END_DECLS

@@ -59,6 +59,8 @@ struct _RsFormSession
   GArray             *calculators;    /* Calculator */
   guint               next_calculator_id;
   gboolean            in_calculators;
+  gboolean            loading;        /* overlaying a saved record: a full recompute follows */
+  gboolean            values_only;    /* no required, read-only or constraint checks */
 };
 
 G_DEFINE_FINAL_TYPE (RsFormSession, rs_form_session, G_TYPE_OBJECT)
@@ -155,6 +157,36 @@ find_child_tnode (RsFormNode *parent,
   return NULL;
 }
 
+/* The same, trying first the child at *@hint: instances and saved records list children in
+ * the form's order, so the next element is nearly always the next child (names are unique
+ * among a node's children, so the result is the same). */
+static RsFormNode *
+find_child_tnode_hinted (RsFormNode *parent,
+                         xmlNodePtr  element,
+                         guint      *hint)
+{
+  RsFormNode *found;
+
+  if (*hint < parent->children->len && (element->ns == NULL || element->ns->prefix == NULL))
+    {
+      found = g_ptr_array_index (parent->children, *hint);
+      if (g_str_equal (found->name, (const char *) element->name))
+        {
+          (*hint)++;
+          return found;
+        }
+    }
+  found = find_child_tnode (parent, element);
+  if (found != NULL)
+    {
+      guint index;
+
+      if (g_ptr_array_find (parent->children, found, &index))
+        *hint = index + 1;
+    }
+  return found;
+}
+
 /* Gives every element under @element (included) a state; elements the form does not know are
  * removed. */
 static void
@@ -163,6 +195,7 @@ attach_states (xmlNodePtr  element,
 {
   NodeState *state = g_new0 (NodeState, 1);
   xmlNodePtr child;
+  guint hint = 0;
 
   state->tnode = tnode;
   state->self_relevant = TRUE;
@@ -177,7 +210,7 @@ attach_states (xmlNodePtr  element,
 
       if (child->type == XML_ELEMENT_NODE)
         {
-          RsFormNode *child_tnode = find_child_tnode (tnode, child);
+          RsFormNode *child_tnode = find_child_tnode_hinted (tnode, child, &hint);
 
           if (child_tnode != NULL)
             attach_states (child, child_tnode);
@@ -248,10 +281,10 @@ static void
 set_element_text (xmlNodePtr  element,
                   const char *text)
 {
-  xmlChar *escaped = xmlEncodeSpecialChars (element->doc, (const xmlChar *) text);
-
-  xmlNodeSetContent (element, escaped);
-  xmlFree (escaped);
+  /* The text goes in as it is: no escaping for xmlNodeSetContent to parse back. */
+  xmlNodeSetContent (element, NULL);
+  if (text != NULL && text[0] != '\0')
+    xmlNodeAddContent (element, (const xmlChar *) text);
 }
 
 static guint
@@ -461,7 +494,7 @@ mark_item (RsFormSession *self,
 {
   Mark *mark = &self->marks[item->order];
 
-  if (mark->all)
+  if (mark->all || self->loading)
     return;
   if (scope == NULL || (mark->scopes != NULL && mark->scopes->len >= 32))
     {
@@ -609,7 +642,14 @@ evaluate_item (RsFormSession *self,
       break;
     case RS_ITEM_RELEVANT:
       {
-        gboolean relevant = rs_xpath_eval_boolean (self->ctx, item->comp, element, NULL);
+        gboolean relevant;
+
+        /* Reading values only, the relevance of a question with no answer that no
+         * calculation fills changes nothing: it has nothing to switch off. */
+        if (self->values_only && element->children == NULL && is_leaf (item->node)
+            && item->node->items[RS_ITEM_CALCULATE] == NULL)
+          break;
+        relevant = rs_xpath_eval_boolean (self->ctx, item->comp, element, NULL);
 
         if (relevant != state->self_relevant)
           {
@@ -652,6 +692,14 @@ run_pass (RsFormSession *self)
 
       if (!mark->all && mark->scopes == NULL)
         continue;
+      if (self->values_only
+          && (item->kind == RS_ITEM_REQUIRED || item->kind == RS_ITEM_READONLY
+              || item->kind == RS_ITEM_CONSTRAINT))
+        {
+          mark->all = FALSE;
+          g_clear_pointer (&mark->scopes, g_ptr_array_unref);
+          continue;
+        }
       g_ptr_array_set_size (targets, 0);
       if (mark->all)
         collect_instances (xmlDocGetRootElement (self->doc), target, targets);
@@ -993,7 +1041,6 @@ session_new (RsForm    *form,
                                g_ptr_array_index (form->secondary_nodes, i));
   rs_xpath_env_set_choice_labels (self->env, choice_label_for, self);
   self->ctx = rs_xpath_context_new (doc, self->env);
-  self->nested_ctx = rs_xpath_context_new (doc, self->env);
   self->start_time = rs_xpath_env_get_now (self->env);
   self->language = g_strdup (form->default_language);
   self->marks = g_new0 (Mark, MAX (form->items->len, 1));
@@ -1029,6 +1076,21 @@ rs_form_session_new (RsForm    *form,
   return self;
 }
 
+/* The text of a saved leaf; borrowed from its only text node when it has one. */
+static const char *
+saved_leaf_text (xmlNodePtr  saved,
+                 char      **owned)
+{
+  xmlNodePtr only = saved->children;
+
+  if (only == NULL)
+    return "";
+  if (only->next == NULL && only->type == XML_TEXT_NODE)
+    return only->content != NULL ? (const char *) only->content : "";
+  *owned = element_text (saved);
+  return *owned;
+}
+
 /* Copies the saved values under @saved into @element (an instance of the same node). */
 static void
 overlay_saved (RsFormSession *self,
@@ -1036,13 +1098,28 @@ overlay_saved (RsFormSession *self,
                xmlNodePtr     saved)
 {
   RsFormNode *tnode = state_of (element)->tnode;
+  RsFormNode *matches_small[32];
+  g_autofree RsFormNode **matches_big = NULL;
+  RsFormNode **matches = matches_small;
+  guint n_saved = 0, s, hint = 0;
+  xmlNodePtr child;
 
   if (is_leaf (tnode))
     {
-      g_autofree char *text = element_text (saved);
-      set_element_text (element, text);
+      g_autofree char *owned = NULL;
+
+      set_element_text (element, saved_leaf_text (saved, &owned));
       return;
     }
+  /* Which form node each saved child is, looked up once. */
+  for (child = saved->children; child != NULL; child = child->next)
+    n_saved++;
+  if (n_saved > G_N_ELEMENTS (matches_small))
+    matches = matches_big = g_new (RsFormNode *, n_saved);
+  for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
+    matches[s] = child->type == XML_ELEMENT_NODE ? find_child_tnode_hinted (tnode, child, &hint)
+                                                 : NULL;
+
   for (guint i = 0; i < tnode->children->len; i++)
     {
       RsFormNode *child_tnode = g_ptr_array_index (tnode->children, i);
@@ -1053,11 +1130,11 @@ overlay_saved (RsFormSession *self,
 
           while ((existing = nth_child_instance (element, child_tnode, 1, NULL)) != NULL)
             remove_instance (self, existing);
-          for (xmlNodePtr s = saved->children; s != NULL; s = s->next)
+          for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
             {
-              if (s->type == XML_ELEMENT_NODE && find_child_tnode (tnode, s) == child_tnode
+              if (matches[s] == child_tnode
                   && self->n_repeat_instances < RS_FORM_MAX_REPEAT_INSTANCES)
-                overlay_saved (self, add_instance (self, element, child_tnode), s);
+                overlay_saved (self, add_instance (self, element, child_tnode), child);
             }
         }
       else
@@ -1066,11 +1143,11 @@ overlay_saved (RsFormSession *self,
 
           if (target == NULL)
             continue;
-          for (xmlNodePtr s = saved->children; s != NULL; s = s->next)
+          for (child = saved->children, s = 0; child != NULL; child = child->next, s++)
             {
-              if (s->type == XML_ELEMENT_NODE && find_child_tnode (tnode, s) == child_tnode)
+              if (matches[s] == child_tnode)
                 {
-                  overlay_saved (self, target, s);
+                  overlay_saved (self, target, child);
                   break;
                 }
             }
@@ -1108,13 +1185,16 @@ strip_default_ns (xmlNodePtr node)
     }
 }
 
-RsFormSession *
-rs_form_session_new_from_instance (RsForm      *form,
-                                   const char  *xml,
-                                   gssize       length,
-                                   GDateTime   *now,
-                                   GError     **error)
+static RsFormSession *
+session_new_from_instance (RsForm            *form,
+                           xmlParserCtxtPtr   parser,
+                           const char        *xml,
+                           gssize             length,
+                           GDateTime         *now,
+                           gboolean           values_only,
+                           GError           **error)
 {
+  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
   g_autoptr(RsFormSession) self = NULL;
   g_autofree char *saved_id = NULL;
   g_autofree char *saved_time_start = NULL;
@@ -1127,8 +1207,9 @@ rs_form_session_new_from_instance (RsForm      *form,
     length = strlen (xml);
   if (length > G_MAXINT)
     length = G_MAXINT;
-  saved = xmlReadMemory (xml, (int) length, "instance.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  saved = parser != NULL
+          ? xmlCtxtReadMemory (parser, xml, (int) length, "instance.xml", NULL, options)
+          : xmlReadMemory (xml, (int) length, "instance.xml", NULL, options);
   saved_root = saved != NULL ? xmlDocGetRootElement (saved) : NULL;
   if (saved_root == NULL)
     {
@@ -1158,8 +1239,12 @@ rs_form_session_new_from_instance (RsForm      *form,
     }
 
   self = session_new (form, xmlCopyDoc (form->template_doc, 1), now);
+  self->values_only = values_only;
   self->saved_time_start = g_steal_pointer (&saved_time_start);
+  /* Nothing is marked while the record is overlaid: everything is recomputed after. */
+  self->loading = TRUE;
   overlay_saved (self, xmlDocGetRootElement (self->doc), saved_root);
+  self->loading = FALSE;
   xmlFreeDoc (saved);
 
   id_node = find_instance_id (xmlDocGetRootElement (self->doc));
@@ -1182,6 +1267,34 @@ rs_form_session_new_from_instance (RsForm      *form,
   if (saved_id != NULL && id_node != NULL)
     set_element_text (id_node, saved_id);
   return g_steal_pointer (&self);
+}
+
+RsFormSession *
+rs_form_session_new_from_instance (RsForm      *form,
+                                   const char  *xml,
+                                   gssize       length,
+                                   GDateTime   *now,
+                                   GError     **error)
+{
+  return session_new_from_instance (form, NULL, xml, length, now, FALSE, error);
+}
+
+RsFormSession *
+_rs_form_session_new_values_only (RsForm           *form,
+                                  xmlParserCtxtPtr  parser,
+                                  const char       *xml,
+                                  gssize            length,
+                                  GError          **error)
+{
+  return session_new_from_instance (form, parser, xml, length, NULL, TRUE, error);
+}
+
+gboolean
+_rs_form_session_element_is_relevant (xmlNodePtr element)
+{
+  NodeState *state = state_of (element);
+
+  return state != NULL && state->relevant;
 }
 
 static void
@@ -1928,6 +2041,9 @@ itemset_label_for (RsFormSession *self,
   collect_instances (xmlDocGetRootElement (self->doc), tnode, instances);
   if (instances->len == 0)
     return NULL;
+  /* Made when first needed: most sessions (and every scoring) never look up a choice name. */
+  if (self->nested_ctx == NULL)
+    self->nested_ctx = rs_xpath_context_new (self->doc, self->env);
   nodes = rs_xpath_eval (self->nested_ctx, control->itemset, g_ptr_array_index (instances, 0),
                          NULL);
   for (int i = 0; label == NULL && nodes != NULL && nodes->type == XPATH_NODESET

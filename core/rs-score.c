@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rs-form-private.h"
 #include "rs-form-session.h"
 #include "rs-score.h"
 #include "rs-standard-private.h"
@@ -481,13 +482,16 @@ rs_score_to_text (const RsScore *score,
   return g_string_free (out, FALSE);
 }
 
+#define PARSER_DICT_LIMIT 4096
+
 /* ---- the scorer ----------------------------------------------------------------------------- */
 
 struct _RsScorer
 {
-  RsForm      *form;
-  RsStandards *standards;
-  GHashTable  *relevance_paths;   /* nodesets of the form's binds with a relevant condition */
+  RsForm              *form;
+  RsStandards         *standards;
+  xmlParserCtxtPtr     parser;        /* reused for every record, made when first needed */
+  xmlXPathCompExprPtr  instance_id;
 };
 
 void
@@ -497,7 +501,8 @@ rs_scorer_free (RsScorer *self)
     return;
   g_clear_pointer (&self->standards, rs_standards_free);
   g_clear_pointer (&self->form, rs_form_unref);
-  g_clear_pointer (&self->relevance_paths, g_hash_table_unref);
+  g_clear_pointer (&self->parser, xmlFreeParserCtxt);
+  g_clear_pointer (&self->instance_id, xmlXPathFreeCompExpr);
   g_free (self);
 }
 
@@ -511,30 +516,6 @@ RsForm *
 rs_scorer_get_form (RsScorer *self)
 {
   return self->form;
-}
-
-/* Only elements whose bind has a relevant condition can switch answers off; the others follow
- * their parent. */
-static GHashTable *
-read_relevance_paths (xmlDocPtr form)
-{
-  GHashTable *paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  xmlXPathContextPtr ctx = xmlXPathNewContext (form);
-  xmlXPathObjectPtr binds;
-
-  binds = xmlXPathEvalExpression ((const xmlChar *) "//*[local-name() = 'bind' and @relevant]"
-                                                    "/@nodeset", ctx);
-  if (binds != NULL && binds->nodesetval != NULL)
-    for (int i = 0; i < binds->nodesetval->nodeNr; i++)
-      {
-        xmlChar *nodeset = xmlNodeGetContent (binds->nodesetval->nodeTab[i]);
-
-        g_hash_table_add (paths, g_strdup ((const char *) nodeset));
-        xmlFree (nodeset);
-      }
-  xmlXPathFreeObject (binds);
-  xmlXPathFreeContext (ctx);
-  return paths;
 }
 
 RsScorer *
@@ -552,7 +533,7 @@ rs_scorer_new_from_files (const char  *form_path,
     return NULL;
   if (!rs_standards_load_dir (self->standards, standards_dir, error))
     return NULL;
-  self->relevance_paths = read_relevance_paths (_rs_standards_get_form_doc (self->standards));
+  self->instance_id = xmlXPathCompile ((const xmlChar *) "string(/*/meta/instanceID)");
   return g_steal_pointer (&self);
 }
 
@@ -599,50 +580,25 @@ has_answer (xmlNodePtr node)
   return FALSE;
 }
 
-/* Empties, in @copy (a copy of the session's instance), every answer the session holds for a
- * question that is not relevant: the rules must not read them.  @path has repeat indexes (for
- * the session), @plain has none (for the form's binds). */
+/* Empties, in @copy (a copy of the session's instance, or that instance itself), every answer
+ * the session holds for a question that is not relevant: the rules must not read them.
+ * @original is the session's element @copy was copied from; copies keep the order of children,
+ * so the two are walked side by side.  The first element found not relevant, going down, is
+ * one whose own relevance condition is false (the others follow their parent), and all of it
+ * is emptied. */
 static void
-drop_irrelevant (RsScorer      *self,
-                 RsFormSession *session,
-                 xmlNodePtr     copy,
-                 GString       *path,
-                 GString       *plain)
+drop_irrelevant (xmlNodePtr copy,
+                 xmlNodePtr original)
 {
-  for (xmlNodePtr child = copy->children; child != NULL; child = child->next)
+  for (xmlNodePtr child = copy->children, from = original->children; child != NULL;
+       child = child->next, from = from->next)
     {
-      gsize length = path->len;
-      gsize plain_length = plain->len;
-      guint index = 1;
-      gboolean repeated = FALSE;
-
       if (child->type != XML_ELEMENT_NODE || !has_answer (child))
         continue;
-      /* repeat instances are siblings of the same name */
-      for (xmlNodePtr prev = child->prev; prev != NULL; prev = prev->prev)
-        if (prev->type == XML_ELEMENT_NODE && xmlStrEqual (prev->name, child->name))
-          index++;
-      repeated = index > 1;
-      for (xmlNodePtr next = child->next; next != NULL && !repeated; next = next->next)
-        repeated = next->type == XML_ELEMENT_NODE && xmlStrEqual (next->name, child->name);
-      g_string_append_c (path, '/');
-      g_string_append (path, (const char *) child->name);
-      if (repeated)
-        {
-          char digits[16];
-
-          g_snprintf (digits, sizeof digits, "[%u]", index);
-          g_string_append (path, digits);
-        }
-      g_string_append_c (plain, '/');
-      g_string_append (plain, (const char *) child->name);
-      if (g_hash_table_contains (self->relevance_paths, plain->str)
-          && !rs_form_session_is_relevant (session, path->str))
+      if (!_rs_form_session_element_is_relevant (from))
         clear_answers (child);
       else
-        drop_irrelevant (self, session, child, path, plain);
-      g_string_truncate (path, length);
-      g_string_truncate (plain, plain_length);
+        drop_irrelevant (child, from);
     }
 }
 
@@ -972,12 +928,7 @@ score_prepared (RsScorer    *self,
   score->status = std->status;
   score->review_date = g_steal_pointer (&review_date);
   score->previous_status = eval_string (ctx, &std->previous_status, root);
-  {
-    xmlXPathCompExprPtr comp = xmlXPathCompile ((const xmlChar *) "string(/*/meta/instanceID)");
-
-    score->instance_id = rs_xpath_eval_string (ctx, comp, root, NULL);
-    xmlXPathFreeCompExpr (comp);
-  }
+  score->instance_id = rs_xpath_eval_string (ctx, self->instance_id, root, NULL);
 
   /* Phiếu A */
   score->screening_provisional = std->screening_provisional;
@@ -1081,25 +1032,36 @@ record_form_id (const char *xml,
   return NULL;
 }
 
+/* Scores @doc, an instance whose elements are those of @original (the session's root) or are
+ * copies of them. */
+static RsScore *
+score_instance (RsScorer    *self,
+                xmlDocPtr    doc,
+                xmlNodePtr   original,
+                const char  *standard_id,
+                GError     **error)
+{
+  RsScore *score;
+
+  drop_irrelevant (xmlDocGetRootElement (doc), original);
+  /* numbers the elements in document order, so sorting node-sets does not walk the tree */
+  xmlXPathOrderDocElems (doc);
+  score = score_prepared (self, doc, standard_id, error);
+  _rs_standards_get_context (self->standards)->doc = _rs_standards_get_blank (self->standards);
+  return score;
+}
+
 static RsScore *
 score_session (RsScorer       *self,
                RsFormSession  *session,
                const char     *standard_id,
                GError        **error)
 {
-  xmlDocPtr doc = xmlCopyDoc (rs_form_session_get_instance_doc (session), 1);
-  g_autoptr(GString) path = g_string_new (NULL);
-  g_autoptr(GString) plain = g_string_new (NULL);
-  xmlNodePtr root = xmlDocGetRootElement (doc);
-  RsScore *score;
+  xmlDocPtr original = rs_form_session_get_instance_doc (session);
+  xmlDocPtr doc = xmlCopyDoc (original, 1);
+  RsScore *score = score_instance (self, doc, xmlDocGetRootElement (original), standard_id,
+                                   error);
 
-  g_string_append_printf (path, "/%s", (const char *) root->name);
-  g_string_append (plain, path->str);
-  drop_irrelevant (self, session, root, path, plain);
-  /* numbers the elements in document order, so sorting node-sets does not walk the tree */
-  xmlXPathOrderDocElems (doc);
-  score = score_prepared (self, doc, standard_id, error);
-  _rs_standards_get_context (self->standards)->doc = _rs_standards_get_blank (self->standards);
   xmlFreeDoc (doc);
   return score;
 }
@@ -1115,6 +1077,7 @@ rs_scorer_score_xml (RsScorer    *self,
   g_autoptr(RsFormSession) session = NULL;
   g_autofree char *id = NULL;
   const char *form_id = rs_standards_get_form_id (self->standards);
+  xmlDocPtr doc;
 
   if (length < 0)
     length = strlen (xml);
@@ -1134,13 +1097,23 @@ rs_scorer_score_xml (RsScorer    *self,
     }
   /* The record goes through the form: its calculations are recomputed, and what the record
    * says it computed is never trusted. */
-  session = rs_form_session_new_from_instance (self->form, xml, length, NULL, &local_error);
+  /* Element names from records go into the parser's dictionary; a fresh one now and then keeps
+   * a long batch (or a server fed odd records) from growing it without end. */
+  if (self->parser != NULL && self->parser->dict != NULL
+      && xmlDictSize (self->parser->dict) > PARSER_DICT_LIMIT)
+    g_clear_pointer (&self->parser, xmlFreeParserCtxt);
+  if (self->parser == NULL)
+    self->parser = xmlNewParserCtxt ();
+  session = _rs_form_session_new_values_only (self->form, self->parser, xml, length,
+                                              &local_error);
   if (session == NULL)
     {
       g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_READ, "%s", local_error->message);
       return NULL;
     }
-  return score_session (self, session, standard_id, error);
+  /* The session is this record's alone: its instance is scored in place, without a copy. */
+  doc = rs_form_session_get_instance_doc (session);
+  return score_instance (self, doc, xmlDocGetRootElement (doc), standard_id, error);
 }
 
 RsScore *

@@ -26,7 +26,6 @@ rs_xpath_env_new (void)
 {
   RsXPathEnv *env = g_new0 (RsXPathEnv, 1);
 
-  env->rand = g_rand_new ();
   env->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   env->regexes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_regex_unref);
@@ -63,12 +62,22 @@ rs_xpath_env_get_now (RsXPathEnv *env)
   return g_date_time_new_now_local ();
 }
 
+/* Made when first needed: seeding from the system costs more than most sessions' whole
+ * evaluation, and few forms call random() or uuid(n). */
+static GRand *
+env_rand (RsXPathEnv *env)
+{
+  if (env->rand == NULL)
+    env->rand = g_rand_new ();
+  return env->rand;
+}
+
 void
 rs_xpath_env_set_random_seed (RsXPathEnv *env,
                               guint32     seed)
 {
   g_return_if_fail (env != NULL);
-  g_rand_set_seed (env->rand, seed);
+  g_rand_set_seed (env_rand (env), seed);
 }
 
 void
@@ -402,6 +411,28 @@ split_choices (const char *list)
   return (char **) g_ptr_array_free (result, FALSE);
 }
 
+/* Whether @value is one of the choices of @list, as split_choices() splits it, without
+ * splitting: selected() runs in many relevance conditions. */
+static gboolean
+choices_contain (const char *list,
+                 const char *value)
+{
+  static const char separators[] = " \t\n\r";
+  size_t length = strlen (value);
+
+  while (length > 0 && *list != '\0')
+    {
+      size_t token;
+
+      list += strspn (list, separators);
+      token = strcspn (list, separators);
+      if (token == length && memcmp (list, value, length) == 0)
+        return TRUE;
+      list += token;
+    }
+  return FALSE;
+}
+
 static void
 fn_selected (xmlXPathParserContextPtr ctxt,
              int                      nargs)
@@ -409,15 +440,13 @@ fn_selected (xmlXPathParserContextPtr ctxt,
   xmlXPathObjectPtr *args;
   g_autofree char *list = NULL;
   g_autofree char *value = NULL;
-  g_auto(GStrv) choices = NULL;
 
   ARITY_RANGE (2, 2);
   args = pop_args (ctxt, nargs);
   list = object_to_string (args[0]);
   value = g_strstrip (object_to_string (args[1]));
   free_args (args, nargs);
-  choices = split_choices (list);
-  valuePush (ctxt, xmlXPathNewBoolean (g_strv_contains ((const char * const *) choices, value)));
+  valuePush (ctxt, xmlXPathNewBoolean (choices_contain (list, value)));
 }
 
 static void
@@ -1068,7 +1097,7 @@ fn_random (xmlXPathParserContextPtr ctxt,
   RsXPathEnv *env = get_env (ctxt);
 
   ARITY_RANGE (0, 0);
-  valuePush (ctxt, xmlXPathNewFloat (env != NULL ? g_rand_double (env->rand)
+  valuePush (ctxt, xmlXPathNewFloat (env != NULL ? g_rand_double (env_rand (env))
                                                  : g_random_double ()));
 }
 
@@ -1099,7 +1128,7 @@ fn_uuid (xmlXPathParserContextPtr ctxt,
   out = g_string_new (NULL);
   for (int i = 0; i < (int) length; i++)
     {
-      gint32 pick = env != NULL ? g_rand_int_range (env->rand, 0, sizeof alphabet - 1)
+      gint32 pick = env != NULL ? g_rand_int_range (env_rand (env), 0, sizeof alphabet - 1)
                                 : g_random_int_range (0, sizeof alphabet - 1);
       g_string_append_c (out, alphabet[pick]);
     }

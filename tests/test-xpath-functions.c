@@ -35,6 +35,15 @@ static const struct
   { "if(/data/b, 'node', 'none')", "node" },
   { "if(false(), 1, /data/a)", "3" },
   /* selected, selected-at, count-selected */
+  /* translate: an ASCII table, and libxml2 for the rest */
+  { "translate(/data/dob, '-', '')", "20000229" },
+  { "translate('bar', 'abc', 'ABC')", "BAr" },
+  { "translate('--aaa--', 'abc-', 'ABC')", "AAA" },
+  { "translate('abcabc', 'aa', 'xy')", "xbcxbc" },
+  { "translate('', 'a', 'b')", "" },
+  { "translate(/data/a, '3', 'x')", "x" },
+  { "translate(/data/viet, 'ễă', 'ea')", "Nguyen Van Bình" },
+  { "translate('Bình', 'B', 'b')", "bình" },
   { "selected(/data/list, 'b')", "true" },
   { "selected(/data/list, 'd')", "false" },
   { "selected(/data/list, ' c ')", "true" },
