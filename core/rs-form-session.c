@@ -51,6 +51,7 @@ struct _RsFormSession
   char               *saved_time_start;   /* meta/timeStart of a reloaded record */
   char               *language;
   char               *instance_id;
+  char               *deprecated_id;      /* meta/deprecatedID of a new version, or NULL */
   char               *device_id;
   char               *username;
   Mark               *marks;          /* one per form item */
@@ -1198,6 +1199,7 @@ session_new_from_instance (RsForm            *form,
   g_autoptr(RsFormSession) self = NULL;
   g_autofree char *saved_id = NULL;
   g_autofree char *saved_time_start = NULL;
+  g_autofree char *saved_deprecated_id = NULL;
   xmlDocPtr saved;
   xmlNodePtr saved_root, id_node;
 
@@ -1236,11 +1238,17 @@ session_new_from_instance (RsForm            *form,
     {
       if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, (const xmlChar *) "timeStart"))
         saved_time_start = element_text (n);
+      /* A draft of a new version keeps the version it replaces, even when the form's meta
+       * has no deprecatedID of its own. */
+      else if (n->type == XML_ELEMENT_NODE
+               && xmlStrEqual (n->name, (const xmlChar *) "deprecatedID") && !element_is_empty (n))
+        saved_deprecated_id = element_text (n);
     }
 
   self = session_new (form, xmlCopyDoc (form->template_doc, 1), now);
   self->values_only = values_only;
   self->saved_time_start = g_steal_pointer (&saved_time_start);
+  self->deprecated_id = g_steal_pointer (&saved_deprecated_id);
   /* Nothing is marked while the record is overlaid: everything is recomputed after. */
   self->loading = TRUE;
   overlay_saved (self, xmlDocGetRootElement (self->doc), saved_root);
@@ -1329,6 +1337,7 @@ rs_form_session_finalize (GObject *object)
   g_free (self->language);
   g_free (self->saved_time_start);
   g_free (self->instance_id);
+  g_free (self->deprecated_id);
   g_free (self->device_id);
   g_free (self->username);
 
@@ -1373,6 +1382,74 @@ rs_form_session_get_instance_id (RsFormSession *self)
 {
   g_return_val_if_fail (RS_IS_FORM_SESSION (self), NULL);
   return self->instance_id;
+}
+
+/**
+ * rs_form_session_get_deprecated_id:
+ *
+ * Returns: (nullable): the instanceID ("uuid:…") of the version this record replaces, or %NULL
+ *   when it is not a new version of another record.
+ */
+const char *
+rs_form_session_get_deprecated_id (RsFormSession *self)
+{
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self), NULL);
+  return self->deprecated_id;
+}
+
+static void set_end_preloads (RsFormSession *self,
+                              xmlNodePtr     element,
+                              const char    *now);
+
+/* The meta child @name, or NULL. */
+static xmlNodePtr
+find_meta_child (xmlNodePtr  root,
+                 const char *name)
+{
+  xmlNodePtr id_node = find_instance_id (root);
+
+  for (xmlNodePtr n = id_node != NULL ? id_node->parent->children : NULL; n != NULL; n = n->next)
+    {
+      if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, (const xmlChar *) name))
+        return n;
+    }
+  return NULL;
+}
+
+/**
+ * rs_form_session_new_version:
+ * @self: a session holding a saved record (rs_form_session_new_from_instance())
+ *
+ * Turns the record into a new version of itself, as ODK does when a sent record is edited:
+ * meta/deprecatedID becomes the current instanceID (the element is added at serialization when
+ * the form's meta lacks it), the record gets a fresh "uuid:" v4 instanceID and its end time is
+ * cleared (serialization sets it again).  Answers and meta/timeStart are kept.
+ */
+void
+rs_form_session_new_version (RsFormSession *self)
+{
+  g_autofree char *new_id = NULL;
+  xmlNodePtr root, node;
+
+  g_return_if_fail (RS_IS_FORM_SESSION (self));
+
+  g_free (self->deprecated_id);
+  self->deprecated_id = g_strdup_printf ("uuid:%s", self->instance_id);
+  g_free (self->instance_id);
+  self->instance_id = g_uuid_string_random ();
+  new_id = g_strdup_printf ("uuid:%s", self->instance_id);
+
+  root = xmlDocGetRootElement (self->doc);
+  node = find_instance_id (root);
+  if (node != NULL)
+    set_element_text (node, new_id);
+  node = find_meta_child (root, "deprecatedID");
+  if (node != NULL)
+    set_element_text (node, self->deprecated_id);
+  node = find_meta_child (root, "timeEnd");
+  if (node != NULL)
+    set_element_text (node, "");
+  set_end_preloads (self, root, "");
 }
 
 static void
@@ -2670,6 +2747,23 @@ rs_form_session_serialize (RsFormSession *self,
     meta = xmlNewChild (root, NULL, (const xmlChar *) "meta", NULL);
   node = ensure_child (meta, "instanceID");
   set_element_text (node, instance_id);
+  if (self->deprecated_id != NULL)
+    {
+      xmlNodePtr deprecated = NULL;
+
+      for (xmlNodePtr child = meta->children; child != NULL; child = child->next)
+        {
+          if (child->type == XML_ELEMENT_NODE
+              && xmlStrEqual (child->name, (const xmlChar *) "deprecatedID"))
+            deprecated = child;
+        }
+      /* Added next to instanceID, where ODK puts it. */
+      if (deprecated == NULL)
+        deprecated = xmlAddNextSibling (node, xmlNewDocNode (copy, meta->ns,
+                                                             (const xmlChar *) "deprecatedID",
+                                                             NULL));
+      set_element_text (deprecated, self->deprecated_id);
+    }
   {
     g_autoptr(GDateTime) started = g_date_time_ref (self->start_time);
     g_autofree char *base = g_date_time_format (started, "%Y-%m-%dT%H:%M:%S");

@@ -112,6 +112,10 @@ RsFormSession     *rs_form_session_new_from_instance  (RsForm         *form,
 
 RsForm            *rs_form_session_get_form           (RsFormSession  *self);
 const char        *rs_form_session_get_instance_id    (RsFormSession  *self);
+/* Makes a reloaded record a new version of itself: meta/deprecatedID = the current instanceID,
+ * a fresh instanceID, no end time (an edit of a sent record). */
+void               rs_form_session_new_version        (RsFormSession  *self);
+const char        *rs_form_session_get_deprecated_id  (RsFormSession  *self);
 void               rs_form_session_set_device_id      (RsFormSession  *self,
                                                        const char     *device_id);
 void               rs_form_session_set_username       (RsFormSession  *self,

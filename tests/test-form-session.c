@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rs-form-session.h"
+#include "rs-record.h"
 #include "rs-test.h"
 
 static RsForm *
@@ -639,6 +640,149 @@ START_TEST (test_itemset_choices_and_names)
 }
 END_TEST
 
+/* A saved record reloaded as a session, the way the app opens a sent household. */
+static RsFormSession *
+reload (RsForm     *form,
+        const char *xml)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) later = g_date_time_new_utc (2024, 6, 1, 0, 0, 0);
+  RsFormSession *session = rs_form_session_new_from_instance (form, xml, -1, later, &error);
+
+  ck_assert_msg (session != NULL, "%s", error != NULL ? error->message : "");
+  return session;
+}
+
+static guint
+count_occurrences (const char *haystack,
+                   const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+START_TEST (test_new_version_deprecates_old)
+{
+  g_autoptr(RsForm) form = load_mini_form ();
+  g_autoptr(RsFormSession) session = new_session (form);
+  g_autoptr(RsFormSession) edited = NULL;
+  g_autoptr(RsFormSession) draft = NULL;
+  g_autoptr(RsInstanceInfo) info = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *sent_xml = NULL;
+  g_autofree char *old_id = NULL;
+  g_autofree char *new_id = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *xml_again = NULL;
+  g_autofree char *expected_id = NULL;
+  g_autofree char *expected = NULL;
+  const char *id;
+
+  answer (session, "/hh/name", "Lan");
+  answer (session, "/hh/member[1]/m_name", "An");
+  answer (session, "/hh/a", "5");
+  sent_xml = rs_form_session_serialize (session, NULL);
+  ck_assert (rs_form_session_get_deprecated_id (session) == NULL);
+  ck_assert (!contains (sent_xml, "deprecatedID"));
+  old_id = g_strdup_printf ("uuid:%s", rs_form_session_get_instance_id (session));
+
+  edited = reload (form, sent_xml);
+  assert_value (edited, "/hh/end", "2024-05-01T08:30:00.000+07:00");
+  rs_form_session_new_version (edited);
+  id = rs_form_session_get_instance_id (edited);
+  ck_assert (g_uuid_string_is_valid (id));
+  ck_assert_int_eq (id[14], '4');                       /* a version 4 (random) UUID */
+  new_id = g_strdup_printf ("uuid:%s", id);
+  ck_assert_str_ne (new_id, old_id);
+  ck_assert_str_eq (rs_form_session_get_deprecated_id (edited), old_id);
+  assert_value (edited, "/hh/meta/instanceID", new_id);
+  assert_value (edited, "/hh/end", "");                 /* timeEnd reset until serialized */
+  assert_value (edited, "/hh/name", "Lan");
+  assert_value (edited, "/hh/member[1]/m_name", "An");
+
+  answer (edited, "/hh/name", "Lan Anh");
+  xml = rs_form_session_serialize (edited, NULL);
+  ck_assert_uint_eq (count_occurrences (xml, "<instanceID>"), 1);
+  ck_assert_uint_eq (count_occurrences (xml, "<deprecatedID>"), 1);
+  expected_id = g_strdup_printf ("<instanceID>%s</instanceID>", new_id);
+  ck_assert (contains (xml, expected_id));
+  expected = g_strdup_printf ("<deprecatedID>%s</deprecatedID>", old_id);
+  ck_assert (contains (xml, expected));
+  ck_assert (contains (xml, "<name>Lan Anh</name>"));
+  /* The interview's start is kept; the end is the time of this serialization. */
+  ck_assert (contains (xml, "<timeStart>2024-05-01T08:30:00.000+07:00</timeStart>"));
+  ck_assert (contains (xml, "<end>2024-06-01T00:00:00.000+00:00</end>"));
+
+  /* What the store reads from it: what rs_store_edit_sent() checks. */
+  bytes = g_bytes_new_static (xml, strlen (xml));
+  info = rs_instance_info_parse (bytes, NULL);
+  ck_assert (info != NULL);
+  ck_assert_str_eq (info->instance_id, new_id);
+  ck_assert_str_eq (info->deprecated_id, old_id);
+
+  /* A draft of the new version reopened later (the app restarted) is still that version. */
+  draft = reload (form, xml);
+  ck_assert_str_eq (rs_form_session_get_instance_id (draft), id);
+  ck_assert_str_eq (rs_form_session_get_deprecated_id (draft), old_id);
+  xml_again = rs_form_session_serialize (draft, NULL);
+  ck_assert (contains (xml_again, expected));
+  ck_assert (contains (xml_again, expected_id));
+  ck_assert_uint_eq (count_occurrences (xml_again, "<deprecatedID>"), 1);
+}
+END_TEST
+
+/* A form whose meta declares deprecatedID itself (ODK's own forms do) gets it filled in place,
+ * and a second edit deprecates the first edit, not the original. */
+START_TEST (test_new_version_form_with_deprecated_element)
+{
+  g_autofree char *path = g_build_filename (rs_test_srcdir (), "tests", "forms",
+                                            "household-mini.xml", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *patched = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsForm) form = NULL;
+  g_autoptr(RsFormSession) session = NULL;
+  g_autoptr(RsFormSession) first = NULL;
+  g_autoptr(RsFormSession) second = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *first_xml = NULL;
+  g_autofree char *second_xml = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  ck_assert (g_file_get_contents (path, &text, NULL, NULL));
+  parts = g_strsplit (text, "<instanceID/>", 2);
+  ck_assert_uint_eq (g_strv_length (parts), 2);
+  patched = g_strjoin ("<instanceID/><deprecatedID/>", parts[0], parts[1], NULL);
+  form = rs_form_new_from_data (patched, strlen (patched), &error);
+  ck_assert_msg (form != NULL, "%s", error != NULL ? error->message : "");
+
+  session = new_session (form);
+  answer (session, "/hh/name", "Lan");
+  xml = rs_form_session_serialize (session, NULL);
+  ck_assert (!contains (xml, "<deprecatedID>uuid:"));
+
+  first = reload (form, xml);
+  rs_form_session_new_version (first);
+  assert_value (first, "/hh/meta/deprecatedID", rs_form_session_get_deprecated_id (first));
+  first_xml = rs_form_session_serialize (first, NULL);
+  ck_assert_uint_eq (count_occurrences (first_xml, "<deprecatedID>"), 1);
+  first_id = g_strdup_printf ("uuid:%s", rs_form_session_get_instance_id (first));
+
+  second = reload (form, first_xml);
+  rs_form_session_new_version (second);
+  ck_assert_str_eq (rs_form_session_get_deprecated_id (second), first_id);
+  second_xml = rs_form_session_serialize (second, NULL);
+  expected = g_strdup_printf ("<deprecatedID>%s</deprecatedID>", first_id);
+  ck_assert (contains (second_xml, expected));
+  ck_assert_uint_eq (count_occurrences (second_xml, "<deprecatedID>"), 1);
+}
+END_TEST
+
 static Suite *
 session_suite (void)
 {
@@ -663,6 +807,8 @@ session_suite (void)
   tcase_add_test (tc, test_nested_repeats);
   tcase_add_test (tc, test_form_expressions_for_scoring);
   tcase_add_test (tc, test_itemset_choices_and_names);
+  tcase_add_test (tc, test_new_version_deprecates_old);
+  tcase_add_test (tc, test_new_version_form_with_deprecated_element);
   suite_add_tcase (suite, tc);
   return suite;
 }
