@@ -645,6 +645,70 @@ rs_records_reopen_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- a new version of a sent record ---------------------------------------------------- */
+
+typedef struct
+{
+  char   *sent_instance_id;
+  GBytes *new_xml;
+  char   *score_json;
+} EditSent;
+
+static void
+edit_sent_free (EditSent *edit)
+{
+  g_free (edit->sent_instance_id);
+  g_bytes_unref (edit->new_xml);
+  g_free (edit->score_json);
+  g_free (edit);
+}
+
+static void
+edit_sent_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  EditSent *edit = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsInstanceInfo) info = rs_instance_info_parse (edit->new_xml, NULL);
+  RsRecord *record = rs_store_edit_sent (source_object, edit->sent_instance_id, edit->new_xml,
+                                         edit->score_json, info != NULL ? &info->summary : NULL,
+                                         &error);
+
+  if (record == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, record, (GDestroyNotify) rs_record_free);
+}
+
+void
+rs_records_edit_sent_async (RsStore             *store,
+                            const char          *sent_instance_id,
+                            GBytes              *new_xml,
+                            const char          *score_json,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  EditSent *edit = g_new0 (EditSent, 1);
+
+  edit->sent_instance_id = g_strdup (sent_instance_id);
+  edit->new_xml = g_bytes_ref (new_xml);
+  edit->score_json = g_strdup (score_json);
+  g_task_set_source_tag (task, rs_records_edit_sent_async);
+  g_task_set_task_data (task, edit, (GDestroyNotify) edit_sent_free);
+  g_task_run_in_thread (task, edit_sent_thread);
+}
+
+RsRecord *
+rs_records_edit_sent_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- one record ------------------------------------------------------------------------- */
 
 static void

@@ -127,6 +127,18 @@ void        rs_records_reopen_async       (RsStore             *store,
 RsRecord   *rs_records_reopen_finish      (GAsyncResult        *result,
                                            GError             **error);
 
+/* A sent record edited as a new version: @new_xml (rs_form_session_new_version()) becomes a
+ * draft linked to @sent_instance_id, which stays sent until the new version is. */
+void        rs_records_edit_sent_async    (RsStore             *store,
+                                           const char          *sent_instance_id,
+                                           GBytes              *new_xml,
+                                           const char          *score_json,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+RsRecord   *rs_records_edit_sent_finish   (GAsyncResult        *result,
+                                           GError             **error);
+
 /* One record, with its XML. */
 void        rs_records_get_async         (RsStore             *store,
                                           const char          *instance_id,

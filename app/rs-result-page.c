@@ -19,6 +19,7 @@ struct _RsResultPage
   GtkBox            *content;
   GtkButton         *finalize_button;
   GtkButton         *correct_button;
+  GtkButton         *edit_button;
 };
 
 G_DEFINE_FINAL_TYPE (RsResultPage, rs_result_page, GTK_TYPE_WIDGET)
@@ -262,6 +263,7 @@ rs_result_page_show (RsResultPage  *self,
                                      "Correct the answers, then finalize again."),
                                    "rs-question-error"));
   gtk_widget_set_visible (GTK_WIDGET (self->correct_button), mode == RS_RESULT_MODE_REFUSED);
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_button), mode == RS_RESULT_MODE_SENT);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
 }
 
@@ -287,6 +289,7 @@ rs_result_page_class_init (RsResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, content);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, finalize_button);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, correct_button);
+  gtk_widget_class_bind_template_child (widget_class, RsResultPage, edit_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

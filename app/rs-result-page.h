@@ -16,7 +16,7 @@ typedef enum
 {
   RS_RESULT_MODE_DRAFT,      /* before finalizing: "Finalize" */
   RS_RESULT_MODE_FINALIZED,  /* waiting to send: look only */
-  RS_RESULT_MODE_SENT,       /* sent: look only */
+  RS_RESULT_MODE_SENT,       /* sent: look, or "Edit as a new version" */
   RS_RESULT_MODE_REFUSED,    /* refused by the server: "Correct" reopens it as a draft */
 } RsResultMode;
 

@@ -642,6 +642,111 @@ correct_activated (GtkWidget  *widget,
 }
 
 static void
+on_new_version_created (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Opening *opening = user_data;
+  RsWindow *self = opening->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsRecord) record = rs_records_edit_sent_finish (result, &error);
+
+  if (record == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("A new version could not be made: %s"), error->message);
+
+          rs_window_toast (self, message);
+        }
+      opening_free (opening);
+      return;
+    }
+  self->record_mode = RS_RESULT_MODE_DRAFT;
+  rs_interview_page_open (self->interview_page, self->store,
+                          g_steal_pointer (&opening->session),
+                          g_steal_pointer (&opening->live_score), NULL, FALSE);
+  show_interview (self);
+  rs_window_toast (self, _("New version: change what needs changing, then finalize it."));
+  opening_free (opening);
+}
+
+/* The sent record open in the result page becomes a draft of its next version. */
+static void
+make_new_version (RsWindow *self)
+{
+  RsFormSession *sent = rs_interview_page_get_session (self->interview_page);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) xml = NULL;
+  g_autofree char *sent_xml = NULL;
+  g_autofree char *score_json = NULL;
+  Opening *opening;
+  gsize length = 0;
+  char *data;
+
+  if (sent == NULL || self->record_mode != RS_RESULT_MODE_SENT || self->store == NULL)
+    return;
+  sent_xml = rs_form_session_serialize (sent, &length);
+  opening = g_new0 (Opening, 1);
+  opening->self = g_object_ref (self);
+  opening->session = new_session (self, sent_xml, length, &error);
+  if (opening->session == NULL)
+    {
+      rs_window_toast (self, error->message);
+      opening_free (opening);
+      return;
+    }
+  rs_form_session_new_version (opening->session);
+  opening->live_score = rs_live_score_new (self->scorer, opening->session);
+  score_json = rs_live_score_dup_json (opening->live_score);
+  data = rs_form_session_serialize (opening->session, &length);
+  xml = g_bytes_new_take (data, length);
+  rs_records_edit_sent_async (self->store, rs_form_session_get_deprecated_id (opening->session),
+                              xml, score_json, self->cancellable, on_new_version_created,
+                              opening);
+}
+
+static void
+on_new_version_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          user_data)
+{
+  RsWindow *self = RS_WINDOW (user_data);
+
+  if (g_str_equal (response, "edit"))
+    make_new_version (self);
+}
+
+static void
+edit_new_version_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  RsWindow *self = RS_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (rs_interview_page_get_session (self->interview_page) == NULL
+      || self->record_mode != RS_RESULT_MODE_SENT)
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Edit as a new version?"), NULL);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                               _("This household was already sent. Your changes become a new "
+                                 "version: the district keeps the version it has until you "
+                                 "finalize and send the new one, which then replaces it."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "edit", _("_Edit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "edit",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_new_version_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 on_open_household (RsWindow   *self,
                    const char *id,
                    int         state)
@@ -857,6 +962,8 @@ rs_window_class_init (RsWindowClass *klass)
                                    back_to_answers_activated);
   gtk_widget_class_install_action (widget_class, "win.finalize", NULL, finalize_activated);
   gtk_widget_class_install_action (widget_class, "win.correct", NULL, correct_activated);
+  gtk_widget_class_install_action (widget_class, "win.edit-new-version", NULL,
+                                   edit_new_version_activated);
 }
 
 static void

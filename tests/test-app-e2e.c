@@ -29,6 +29,7 @@ typedef struct
   GSubprocess   *server;
   char          *server_url;
   char          *instance_id;   /* the household interviewed, "uuid:…" */
+  char          *new_version;   /* its edit after sending, "uuid:…", or NULL */
 } E2E;
 
 static E2E e2e;
@@ -783,6 +784,77 @@ open_finished_record (void)
   wait_for_page ("home");
 }
 
+/* The confirmation of an edit after sending (earlier dialogs answered by the test linger). */
+static gboolean
+has_edit_dialog (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window))
+          && adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (window), "edit"))
+        {
+          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (window);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* A sent household edited as a new version: confirm, change an answer, finalize, send; the new
+ * version reaches the server, which keeps the old one until then. */
+static void
+edit_as_new_version (void)
+{
+  GtkWidget *home = template_child (e2e.window, RS_TYPE_WINDOW, "home_page");
+  GtkWidget *result = template_child (e2e.window, RS_TYPE_WINDOW, "result_page");
+  GtkWidget *sync = template_child (e2e.window, RS_TYPE_WINDOW, "sync_page");
+  AdwMessageDialog *dialog = NULL;
+  RsFormSession *session;
+  g_autofree char *phone = NULL;
+  Expected expected = { NULL, RS_DISPLAY_STATE_SENT };
+
+  wait_for_home_state (RS_DISPLAY_STATE_SENT);
+  ck_assert (rs_home_page_open_position (RS_HOME_PAGE (home), 3));
+  wait_for_page ("result");
+  ck_assert (gtk_widget_get_visible (template_child (result, RS_TYPE_RESULT_PAGE,
+                                                     "edit_button")));
+  rs_gui_click (template_child (result, RS_TYPE_RESULT_PAGE, "edit_button"));
+  ck_assert_msg (rs_gui_wait_until (has_edit_dialog, &dialog, 5000), "no confirmation");
+  screenshots ("edit-new-version");
+  adw_message_dialog_response (dialog, "edit");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wait_for_page ("interview");
+  settle ();
+  /* A new draft, at the first screen, that replaces the sent version. */
+  ck_assert (!rs_interview_page_is_read_only (interview ()));
+  expect_position ("/household");
+  session = rs_interview_page_get_session (interview ());
+  ck_assert_str_eq (rs_form_session_get_deprecated_id (session), e2e.instance_id);
+  e2e.new_version = g_strdup_printf ("uuid:%s", rs_form_session_get_instance_id (session));
+  ck_assert_str_ne (e2e.new_version, e2e.instance_id);
+  phone = rs_form_session_get_value (session, "/household/head/phone");
+  ck_assert_str_eq (phone, "0912345678");
+  answer_text ("/household/head/phone", "0987654321");
+  settle ();
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.finalize", NULL);
+  wait_for_page ("home");
+
+  /* Sent by hand if the automatic send has not already done it. */
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.show-sync", NULL);
+  wait_for_page ("sync");
+  if (gtk_widget_get_sensitive (template_child (sync, RS_TYPE_SYNC_PAGE, "send_button")))
+    rs_gui_click (template_child (sync, RS_TYPE_SYNC_PAGE, "send_button"));
+  gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
+  wait_for_page ("home");
+  expected.id = e2e.new_version;
+  ck_assert_msg (rs_gui_wait_until (home_lists, &expected, 60000),
+                 "the new version %s was not sent", e2e.new_version);
+}
+
 /* Dark mode, as the enumerator sets it in Preferences → Display. */
 static void
 dark_mode (void)
@@ -811,6 +883,8 @@ run_script (gpointer data)
   if (e2e.server != NULL)
     send_to_server ();
   open_finished_record ();
+  if (e2e.server != NULL)
+    edit_as_new_version ();
   dark_mode ();
 
   e2e.script_done = TRUE;
@@ -870,8 +944,11 @@ check_database (gboolean sent)
   ck_assert_msg (store != NULL, "%s", error != NULL ? error->message : "");
   records = rs_store_list_records (store, NULL, &error);
   ck_assert_ptr_nonnull (records);
-  ck_assert_int_eq (records->len, 1);
+  ck_assert_int_eq (records->len, e2e.new_version != NULL ? 2 : 1);
   record = g_ptr_array_index (records, 0);
+  if (e2e.new_version != NULL && g_strcmp0 (record->instance_id, e2e.instance_id) != 0)
+    record = g_ptr_array_index (records, 1);
+  ck_assert_str_eq (record->instance_id, e2e.instance_id);
   ck_assert_int_eq (record->state, sent ? RS_RECORD_STATE_SENT : RS_RECORD_STATE_FINALIZED);
   ck_assert_str_eq (record->summary.head_name, "Cà Văn Thương");
   ck_assert_str_eq (record->summary.village, "Bản Hìn");
@@ -892,7 +969,71 @@ check_database (gboolean sent)
 
   ck_assert (rs_store_outbox_counts (store, &counts, &error));
   ck_assert_int_eq (counts.queued, sent ? 0 : 1);
-  ck_assert_int_eq (counts.sent, sent ? 1 : 0);
+  ck_assert_int_eq (counts.sent, sent ? (e2e.new_version != NULL ? 2 : 1) : 0);
+}
+
+/* The edit after sending: on the tablet, the new version (sent) replaces the old one... */
+static void
+check_new_version (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RsStore) store = rs_store_new (e2e.db_path, RS_STORE_OPEN_READ_ONLY, NULL, &error);
+  g_autoptr(RsRecord) old = NULL;
+  g_autoptr(RsRecord) edit = NULL;
+  const char *xml;
+
+  ck_assert_msg (store != NULL, "%s", error != NULL ? error->message : "");
+  edit = rs_store_get_record (store, e2e.new_version, &error);
+  ck_assert_msg (edit != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_int_eq (edit->state, RS_RECORD_STATE_SENT);
+  ck_assert_str_eq (edit->deprecated_id, e2e.instance_id);
+  xml = g_bytes_get_data (edit->instance_xml, NULL);
+  ck_assert_ptr_nonnull (strstr (xml, "<phone>0987654321</phone>"));
+  ck_assert_ptr_nonnull (strstr (xml, "<classification>poor</classification>"));
+  old = rs_store_get_record (store, e2e.instance_id, &error);
+  ck_assert_ptr_nonnull (old);
+  ck_assert_str_eq (old->superseded_by, e2e.new_version);
+}
+
+/* ...and on the district server, which keeps both versions, the old one superseded. */
+static void
+check_server_has_new_version (void)
+{
+  const char *builddir = g_getenv ("RS_TEST_BUILDDIR");
+  g_autofree char *exe = g_build_filename (builddir, "server", "rasoat-server", NULL);
+  g_autofree char *db = g_build_filename (e2e.tmpdir, "district.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *old_id = g_strdup_printf ("\"instanceID\":\"%s\"", e2e.instance_id);
+  g_autofree char *new_id = g_strdup_printf ("\"instanceID\":\"%s\"", e2e.new_version);
+  g_autofree char *deprecated = g_strdup_printf ("\"deprecatedID\":\"%s\"", e2e.instance_id);
+  g_autofree char *superseded = g_strdup_printf ("\"supersededBy\":\"%s\"", e2e.new_version);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) export = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean old_seen = FALSE, new_seen = FALSE;
+
+  export = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, exe, "export", "--db", db,
+                             "--format", "jsonl", NULL);
+  ck_assert_msg (export != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_msg (g_subprocess_communicate_utf8 (export, NULL, NULL, &out, NULL, &error), "%s",
+                 error != NULL ? error->message : "");
+  ck_assert (g_subprocess_get_successful (export));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (strstr (lines[i], old_id) != NULL)
+        {
+          ck_assert_msg (strstr (lines[i], superseded) != NULL, "old version: %s", lines[i]);
+          old_seen = TRUE;
+        }
+      else if (strstr (lines[i], new_id) != NULL)
+        {
+          ck_assert_msg (strstr (lines[i], deprecated) != NULL, "new version: %s", lines[i]);
+          ck_assert_msg (strstr (lines[i], "\"supersededBy\":null") != NULL, "%s", lines[i]);
+          new_seen = TRUE;
+        }
+    }
+  ck_assert_msg (old_seen && new_seen, "the server has not both versions:\n%s", out);
 }
 
 START_TEST (test_household_through_the_ui)
@@ -933,9 +1074,11 @@ START_TEST (test_household_through_the_ui)
   check_database (e2e.server != NULL);
   if (e2e.server != NULL)
     {
+      check_new_version ();
       g_subprocess_send_signal (e2e.server, SIGTERM);
       g_subprocess_wait (e2e.server, NULL, NULL);
       g_clear_object (&e2e.server);
+      check_server_has_new_version ();
     }
   rs_gui_remove_tree (e2e.tmpdir);
 }
