@@ -7,6 +7,7 @@
 #include "rs-format.h"
 #include "rs-preferences-window.h"
 #include "rs-records.h"
+#include "rs-window.h"
 
 struct _RsPreferencesWindow
 {
@@ -22,6 +23,7 @@ struct _RsPreferencesWindow
   AdwEntryRow          *server_row;
   AdwEntryRow          *username_row;
   AdwEntryRow          *password_row;
+  GtkSwitch            *auto_sync_switch;
   AdwActionRow         *device_row;
 
   GSettings            *settings;
@@ -94,7 +96,13 @@ on_password_saved (GObject      *source,
   const char *message;
 
   if (rs_records_set_setting_finish (result, &error))
-    message = _("Password saved on this tablet.");
+    {
+      GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+      message = _("Password saved on this tablet.");
+      if (RS_IS_WINDOW (parent))
+        rs_window_reload_sync_settings (RS_WINDOW (parent));
+    }
   else
     message = error->message;
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
@@ -144,6 +152,7 @@ rs_preferences_window_class_init (RsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, username_row);
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, password_row);
+  gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, auto_sync_switch);
   gtk_widget_class_bind_template_child (widget_class, RsPreferencesWindow, device_row);
 }
 
@@ -200,6 +209,8 @@ rs_preferences_window_new (GtkWindow  *parent,
   g_settings_bind_with_mapping (settings, "text-size", self->text_size_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
                                 (gpointer) text_size_nicks, NULL);
+  g_settings_bind (settings, "auto-sync", self->auto_sync_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   adw_action_row_set_subtitle (self->device_row, device_id != NULL ? device_id : "");
   return self;
 }

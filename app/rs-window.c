@@ -32,6 +32,8 @@ struct _RsWindow
   RsStore              *store;
   char                 *device_id;
   RsSyncEngine         *sync_engine;
+  guint                 sync_config_id;   /* settles the server settings before using them */
+  gboolean              manual_run;       /* the run going on was asked for by the enumerator */
   RsForm               *form;
   RsScorer             *scorer;
   RsResultMode          record_mode;   /* of the record open in the interview page */
@@ -210,15 +212,25 @@ on_sync_done (GObject      *source,
 {
   g_autoptr(RsWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  /* The outcome of a run that went through is shown by on_run_finished(). */
   g_autoptr(RsSyncReport) report = rs_sync_engine_run_finish (RS_SYNC_ENGINE (source), result,
                                                               &error);
 
+  self->manual_run = FALSE;
   rs_sync_page_set_running (self->sync_page, FALSE);
   if (report == NULL)
-    {
-      rs_sync_page_set_outcome (self->sync_page, error->message, TRUE);
-    }
-  else
+    rs_sync_page_set_outcome (self->sync_page, error->message, TRUE);
+  refresh_sync (self);
+  refresh_home (self);
+}
+
+/* Every run, asked for or automatic: what it did, on the sync page and in Today. */
+static void
+on_run_finished (RsWindow           *self,
+                 const RsSyncReport *report)
+{
+  /* An automatic run that found nothing due says nothing. */
+  if (self->manual_run || report->n_waiting > 0)
     {
       gboolean problem;
       g_autofree char *text = describe_report (report, &problem);
@@ -227,6 +239,113 @@ on_sync_done (GObject      *source,
     }
   refresh_sync (self);
   refresh_home (self);
+}
+
+static void
+on_sync_running (RsWindow *self)
+{
+  rs_sync_page_set_running (self->sync_page,
+                            self->sync_engine != NULL
+                            && rs_sync_engine_is_running (self->sync_engine));
+}
+
+/* The engine for @server, made anew when the address changed (never in the middle of a run).
+ * Returns FALSE when a run to the old address still goes on. */
+static gboolean
+ensure_sync_engine (RsWindow   *self,
+                    const char *server)
+{
+  if (self->sync_engine != NULL
+      && g_strcmp0 (rs_sync_engine_get_server_url (self->sync_engine), server) != 0)
+    {
+      if (rs_sync_engine_is_running (self->sync_engine))
+        return FALSE;
+      rs_sync_engine_set_automatic (self->sync_engine, FALSE);
+      g_clear_object (&self->sync_engine);
+    }
+  if (self->sync_engine == NULL)
+    {
+      self->sync_engine = rs_sync_engine_new (self->store, server);
+      g_signal_connect_object (self->sync_engine, "progress", G_CALLBACK (on_sync_progress),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->sync_engine, "record-finished",
+                               G_CALLBACK (on_sync_record_finished), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->sync_engine, "run-finished", G_CALLBACK (on_run_finished),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->sync_engine, "notify::running",
+                               G_CALLBACK (on_sync_running), self, G_CONNECT_SWAPPED);
+    }
+  return TRUE;
+}
+
+static void configure_sync (RsWindow *self);
+
+static gboolean
+configure_sync_now (gpointer user_data)
+{
+  RsWindow *self = user_data;
+
+  self->sync_config_id = 0;
+  configure_sync (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server settings change key by key as they are typed: use them once they settle. */
+static void
+on_sync_settings_changed (RsWindow *self)
+{
+  g_clear_handle_id (&self->sync_config_id, g_source_remove);
+  self->sync_config_id = g_timeout_add_seconds (2, configure_sync_now, self);
+}
+
+static void
+on_sync_password_read (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(RsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = rs_records_get_setting_finish (result, &error);
+  g_autofree char *server = NULL;
+  g_autofree char *username = NULL;
+
+  if (password == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("automatic sync: %s", error->message);
+      return;
+    }
+  server = g_settings_get_string (self->settings, "server-url");
+  username = g_settings_get_string (self->settings, "server-username");
+  if (*server == '\0' || !ensure_sync_engine (self, server))
+    {
+      /* The address was cleared meanwhile, or a run to the old one goes on: later. */
+      on_sync_settings_changed (self);
+      return;
+    }
+  if (*username != '\0')
+    rs_sync_engine_set_credentials (self->sync_engine, username, password);
+  rs_sync_engine_set_automatic (self->sync_engine,
+                                g_settings_get_boolean (self->settings, "auto-sync"));
+}
+
+/* Automatic sending on or off, as the server address and the "auto-sync" setting say. */
+static void
+configure_sync (RsWindow *self)
+{
+  g_autofree char *server = g_settings_get_string (self->settings, "server-url");
+
+  g_clear_handle_id (&self->sync_config_id, g_source_remove);
+  if (self->store == NULL)
+    return;
+  if (*server == '\0' || !g_settings_get_boolean (self->settings, "auto-sync"))
+    {
+      if (self->sync_engine != NULL)
+        rs_sync_engine_set_automatic (self->sync_engine, FALSE);
+      return;
+    }
+  rs_records_get_setting_async (self->store, "server-password", self->cancellable,
+                                on_sync_password_read, g_object_ref (self));
 }
 
 static void
@@ -250,6 +369,7 @@ on_password_read (GObject      *source,
     return;
   if (*username != '\0')
     rs_sync_engine_set_credentials (self->sync_engine, username, password);
+  self->manual_run = TRUE;
   rs_sync_engine_run_async (self->sync_engine, RS_SYNC_RUN_MANUAL, self->cancellable,
                             on_sync_done, g_object_ref (self));
 }
@@ -271,22 +391,7 @@ send_now_activated (GtkWidget  *widget,
                                   "Preferences → Server, then send again."), TRUE);
       return;
     }
-  if (self->sync_engine != NULL
-      && g_strcmp0 (rs_sync_engine_get_server_url (self->sync_engine), server) != 0)
-    {
-      if (rs_sync_engine_is_running (self->sync_engine))
-        return;
-      g_clear_object (&self->sync_engine);
-    }
-  if (self->sync_engine == NULL)
-    {
-      self->sync_engine = rs_sync_engine_new (self->store, server);
-      g_signal_connect_object (self->sync_engine, "progress", G_CALLBACK (on_sync_progress),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->sync_engine, "record-finished",
-                               G_CALLBACK (on_sync_record_finished), self, G_CONNECT_SWAPPED);
-    }
-  if (rs_sync_engine_is_running (self->sync_engine))
+  if (!ensure_sync_engine (self, server) || rs_sync_engine_is_running (self->sync_engine))
     return;
   rs_sync_page_set_running (self->sync_page, TRUE);
   rs_records_get_setting_async (self->store, "server-password", self->cancellable,
@@ -834,6 +939,8 @@ on_finalized (GObject      *source,
       return;
     }
   rs_interview_page_close (self->interview_page);
+  if (self->sync_engine != NULL)
+    rs_sync_engine_record_queued (self->sync_engine);
   rs_window_toast (self, _("Finalized: the household waits to be sent."));
   show_home (self);
 }
@@ -911,6 +1018,9 @@ rs_window_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->sync_config_id, g_source_remove);
+  if (self->sync_engine != NULL)
+    rs_sync_engine_set_automatic (self->sync_engine, FALSE);
   g_clear_object (&self->sync_engine);
   gtk_widget_dispose_template (GTK_WIDGET (self), RS_TYPE_WINDOW);
   g_clear_pointer (&self->scorer, rs_scorer_free);
@@ -1001,6 +1111,7 @@ on_store_opened (GObject      *source,
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sync", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-now", TRUE);
+  configure_sync (self);
   rs_records_load_form_async (rs_application_get_data_dir (
                                 RS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)))),
                               self->cancellable, on_form_loaded, g_object_ref (self));
@@ -1039,6 +1150,12 @@ rs_window_new (RsApplication *application)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::commune-name",
                            G_CALLBACK (update_home_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::server-url",
+                           G_CALLBACK (on_sync_settings_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::server-username",
+                           G_CALLBACK (on_sync_settings_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::auto-sync",
+                           G_CALLBACK (configure_sync), self, G_CONNECT_SWAPPED);
   apply_text_size (self);
   start (self, application);
   return self;
@@ -1087,4 +1204,16 @@ rs_window_get_store (RsWindow *self)
 {
   g_return_val_if_fail (RS_IS_WINDOW (self), NULL);
   return self->store;
+}
+
+/**
+ * rs_window_reload_sync_settings:
+ *
+ * Call after the server password changed: automatic sending uses it from now on.
+ */
+void
+rs_window_reload_sync_settings (RsWindow *self)
+{
+  g_return_if_fail (RS_IS_WINDOW (self));
+  configure_sync (self);
 }

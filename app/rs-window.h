@@ -16,6 +16,7 @@ RsWindow   *rs_window_new           (RsApplication *application);
 const char *rs_window_get_device_id (RsWindow      *self);
 RsStore    *rs_window_get_store     (RsWindow      *self);
 const char *rs_window_get_page_name (RsWindow      *self);
+void        rs_window_reload_sync_settings (RsWindow *self);
 void        rs_window_toast         (RsWindow      *self,
                                      const char    *message);
 
