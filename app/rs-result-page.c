@@ -257,6 +257,9 @@ rs_result_page_show (RsResultPage  *self,
                                                     "district."), "title-4"));
   else if (mode == RS_RESULT_MODE_SENT)
     gtk_box_append (self->content, wrapped_label (_("Sent to the district."), "title-4"));
+  else if (mode == RS_RESULT_MODE_SUPERSEDED)
+    gtk_box_append (self->content, wrapped_label (_("Sent, then replaced by a newer version of "
+                                                    "this household."), "title-4"));
   else if (mode == RS_RESULT_MODE_REFUSED)
     gtk_box_append (self->content,
                     wrapped_label (_("Refused by the server: the Send page shows its message. "

@@ -18,6 +18,7 @@ typedef enum
   RS_RESULT_MODE_FINALIZED,  /* waiting to send: look only */
   RS_RESULT_MODE_SENT,       /* sent: look, or "Edit as a new version" */
   RS_RESULT_MODE_REFUSED,    /* refused by the server: "Correct" reopens it as a draft */
+  RS_RESULT_MODE_SUPERSEDED, /* sent, then replaced by a newer version: look only */
 } RsResultMode;
 
 void rs_result_page_show (RsResultPage  *self,

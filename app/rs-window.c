@@ -703,7 +703,9 @@ on_record_loaded (GObject      *source,
       self->record_mode = RS_RESULT_MODE_DRAFT;
       break;
     case RS_RECORD_STATE_SENT:
-      self->record_mode = RS_RESULT_MODE_SENT;
+      /* An older version stays to be read; only the newest is edited. */
+      self->record_mode = record->superseded_by != NULL ? RS_RESULT_MODE_SUPERSEDED
+                                                        : RS_RESULT_MODE_SENT;
       break;
     case RS_RECORD_STATE_REJECTED:
       self->record_mode = RS_RESULT_MODE_REFUSED;

@@ -859,6 +859,11 @@ edit_as_new_version (void)
                  "the automatic sync reported a problem: %s",
                  gtk_label_get_text (GTK_LABEL (outcome)));
   screenshots ("sync-automatic");
+  /* The old version, opened from the sent list, is only to be read now. */
+  g_signal_emit_by_name (sync, "open-record", e2e.instance_id);
+  wait_for_page ("result");
+  ck_assert (!gtk_widget_get_visible (template_child (result, RS_TYPE_RESULT_PAGE,
+                                                      "edit_button")));
   gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
   wait_for_page ("home");
 }
