@@ -27,6 +27,7 @@ struct _RsSyncPage
 
   RsSyncData     *data;
   gboolean        running;
+  gboolean        automatic;
 };
 
 G_DEFINE_FINAL_TYPE (RsSyncPage, rs_sync_page, GTK_TYPE_WIDGET)
@@ -323,9 +324,25 @@ rs_sync_page_set_server (RsSyncPage *self,
   if (server_url == NULL || *server_url == '\0')
     text = g_strdup (_("No district server is set: records wait safely on the tablet. "
                        "Enter the address in Preferences → Server to send them."));
+  else if (self->automatic)
+    text = g_strdup_printf (_("District server: %s\nFinished households are sent "
+                              "automatically when there is a network."), server_url);
   else
     text = g_strdup_printf (_("District server: %s"), server_url);
   gtk_label_set_text (self->server_label, text);
+}
+
+/**
+ * rs_sync_page_set_automatic:
+ *
+ * Takes effect with the next rs_sync_page_set_server().
+ */
+void
+rs_sync_page_set_automatic (RsSyncPage *self,
+                            gboolean    automatic)
+{
+  g_return_if_fail (RS_IS_SYNC_PAGE (self));
+  self->automatic = automatic;
 }
 
 void

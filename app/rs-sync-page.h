@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE (RsSyncPage, rs_sync_page, RS, SYNC_PAGE, GtkWidget)
 
 void rs_sync_page_set_data     (RsSyncPage *self,
                                 RsSyncData *data);
+/* Whether finished households are sent automatically (said under the server's address). */
+void rs_sync_page_set_automatic (RsSyncPage *self,
+                                 gboolean    automatic);
 void rs_sync_page_set_server   (RsSyncPage *self,
                                 const char *server_url);
 void rs_sync_page_set_running  (RsSyncPage *self,

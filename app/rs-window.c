@@ -130,6 +130,8 @@ refresh_sync (RsWindow *self)
 {
   g_autofree char *server = g_settings_get_string (self->settings, "server-url");
 
+  rs_sync_page_set_automatic (self->sync_page,
+                              g_settings_get_boolean (self->settings, "auto-sync"));
   rs_sync_page_set_server (self->sync_page, server);
   if (self->store != NULL)
     rs_records_load_sync_async (self->store, self->cancellable, on_sync_loaded,
