@@ -8,7 +8,9 @@ cd "$top"
 echo "1..2"
 
 stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null po/vi.po 2>&1) || {
-  echo "not ok 1 - po/vi.po does not compile: $stats"; exit 1; }
+  echo "not ok 1 - po/vi.po does not compile: $(printf '%s' "$stats" | tr '\n' ' ')"; exit 1; }
+# One TAP line: msgfmt's warnings and its statistics line joined.
+stats=$(printf '%s' "$stats" | tr '\n' ' ')
 case "$stats" in
   *untranslated*|*fuzzy*) echo "not ok 1 - po/vi.po is incomplete: $stats"; fail=1 ;;
   *) echo "ok 1 - po/vi.po complete: $stats" ;;

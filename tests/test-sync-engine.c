@@ -503,9 +503,10 @@ START_TEST (test_async_cancel_keeps_report)
   AsyncState state = { loop, NULL, NULL, 0, 0 };
 
   fixture_init (&f, 4, RS_STUB_AUTH_NONE);
-  /* Slow answers, so the cancel (emitted through the main loop) lands mid-batch. */
+  /* Slow answers, so the cancel (emitted through the main loop) lands mid-batch; the later ones
+   * are slower still, so a loaded machine's late main loop still cancels before the last. */
   for (guint i = 0; i < 4; i++)
-    rs_stub_push (f.stub, "POST", 201, OR_HEADERS, ENVELOPE ("ok"), 1, 300);
+    rs_stub_push (f.stub, "POST", 201, OR_HEADERS, ENVELOPE ("ok"), 1, i == 0 ? 300 : 2000);
   engine = engine_for (&f);
   g_signal_connect (engine, "progress", G_CALLBACK (cancel_async_at_second), cancellable);
   rs_sync_engine_run_async (engine, RS_SYNC_RUN_MANUAL, cancellable, on_run_done, &state);

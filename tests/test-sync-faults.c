@@ -196,9 +196,18 @@ server_start (Scenario *s)
 
   s->server = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                      NULL);
-  for (guint i = 0; i < 500 && !port_accepts (s->server_port); i++)
-    g_usleep (10000);
-  ck_assert_msg (port_accepts (s->server_port), "rasoat-server did not start");
+  /* Polls until it listens: bounded, but generous for a loaded or sanitized CI machine. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (!port_accepts (s->server_port) && g_get_monotonic_time () < deadline)
+      {
+        ck_assert_msg (g_subprocess_get_identifier (s->server) != NULL,
+                       "rasoat-server exited before it listened on port %u", s->server_port);
+        g_usleep (10000);
+      }
+  }
+  ck_assert_msg (port_accepts (s->server_port), "rasoat-server did not listen within 60 s");
 }
 
 static void
