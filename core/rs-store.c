@@ -978,6 +978,41 @@ rs_store_dup_device_id (RsStore  *self,
 
 /* ---- forms and standards --------------------------------------------------------------- */
 
+/* Inserts or replaces one versioned document (a form or a standard) in its own transaction.
+ * @upsert_sql binds ?1 id, ?2 version, ?3 hash, ?4 bytes, ?5 sequence. Called with the lock held. */
+static gboolean
+upsert_document (RsStore     *self,
+                 const char  *upsert_sql,
+                 const char  *id,
+                 const char  *version,
+                 const char  *hash,
+                 GBytes      *bytes,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 seq;
+
+  if (!_rs_store_begin (self, error))
+    return FALSE;
+  if ((seq = _rs_store_next_seq (self, error)) < 0)
+    goto fail;
+  stmt = _rs_store_prepare (self, upsert_sql, error);
+  if (stmt == NULL)
+    goto fail;
+  _rs_store_bind_text (stmt, 1, id);
+  _rs_store_bind_text (stmt, 2, version);
+  _rs_store_bind_text (stmt, 3, hash);
+  bind_bytes (stmt, 4, bytes);
+  sqlite3_bind_int64 (stmt, 5, seq);
+  if (!_rs_store_step_done (self, stmt, error))
+    goto fail;
+  return _rs_store_commit (self, error);
+
+fail:
+  _rs_store_rollback (self);
+  return FALSE;
+}
+
 gboolean
 rs_store_put_form (RsStore     *self,
                    const char  *form_id,
@@ -988,31 +1023,12 @@ rs_store_put_form (RsStore     *self,
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autofree char *md5 = g_compute_checksum_for_bytes (G_CHECKSUM_MD5, xform);
   g_autofree char *hash = g_strconcat ("md5:", md5, NULL);
-  sqlite3_stmt *stmt;
-  gint64 seq;
 
-  if (!_rs_store_begin (self, error))
-    return FALSE;
-  if ((seq = _rs_store_next_seq (self, error)) < 0)
-    goto fail;
-  stmt = _rs_store_prepare (self,
-                            "INSERT INTO forms (form_id, version, hash, xml, added_seq) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (form_id, version) "
-                            "DO UPDATE SET hash = ?3, xml = ?4, added_seq = ?5", error);
-  if (stmt == NULL)
-    goto fail;
-  _rs_store_bind_text (stmt, 1, form_id);
-  _rs_store_bind_text (stmt, 2, version);
-  _rs_store_bind_text (stmt, 3, hash);
-  bind_bytes (stmt, 4, xform);
-  sqlite3_bind_int64 (stmt, 5, seq);
-  if (!_rs_store_step_done (self, stmt, error))
-    goto fail;
-  return _rs_store_commit (self, error);
-
-fail:
-  _rs_store_rollback (self);
-  return FALSE;
+  return upsert_document (self,
+                          "INSERT INTO forms (form_id, version, hash, xml, added_seq) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (form_id, version) "
+                          "DO UPDATE SET hash = ?3, xml = ?4, added_seq = ?5",
+                          form_id, version, hash, xform, error);
 }
 
 /**
@@ -1070,31 +1086,12 @@ rs_store_put_standard (RsStore     *self,
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, json);
-  sqlite3_stmt *stmt;
-  gint64 seq;
 
-  if (!_rs_store_begin (self, error))
-    return FALSE;
-  if ((seq = _rs_store_next_seq (self, error)) < 0)
-    goto fail;
-  stmt = _rs_store_prepare (self,
-                            "INSERT INTO standards (standard_id, version, sha256, json, added_seq) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (standard_id, version) "
-                            "DO UPDATE SET sha256 = ?3, json = ?4, added_seq = ?5", error);
-  if (stmt == NULL)
-    goto fail;
-  _rs_store_bind_text (stmt, 1, standard_id);
-  _rs_store_bind_text (stmt, 2, version);
-  _rs_store_bind_text (stmt, 3, sha);
-  bind_bytes (stmt, 4, json);
-  sqlite3_bind_int64 (stmt, 5, seq);
-  if (!_rs_store_step_done (self, stmt, error))
-    goto fail;
-  return _rs_store_commit (self, error);
-
-fail:
-  _rs_store_rollback (self);
-  return FALSE;
+  return upsert_document (self,
+                          "INSERT INTO standards (standard_id, version, sha256, json, added_seq) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (standard_id, version) "
+                          "DO UPDATE SET sha256 = ?3, json = ?4, added_seq = ?5",
+                          standard_id, version, sha, json, error);
 }
 
 GBytes *
