@@ -169,6 +169,16 @@ RsFormSession *_rs_form_session_new_values_only (RsForm           *form,
                                                  const char       *xml,
                                                  gssize            length,
                                                  GError          **error);
+/* The same, for reading record after record: a values-only session on a blank record, and
+ * _rs_form_session_read_values() replacing its instance with the next record's (on failure,
+ * the session keeps the previous one).  A caller that scores many records keeps one such
+ * session, and its XPath context, instead of making one per record. */
+RsFormSession *_rs_form_session_new_values_reader (RsForm           *form);
+gboolean       _rs_form_session_read_values      (RsFormSession    *self,
+                                                  xmlParserCtxtPtr  parser,
+                                                  const char       *xml,
+                                                  gssize            length,
+                                                  GError          **error);
 /* Whether the instance element @element of a session (its own document) is relevant. */
 gboolean       _rs_form_session_element_is_relevant (xmlNodePtr element);
 

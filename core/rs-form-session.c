@@ -988,7 +988,8 @@ apply_preloads (RsFormSession *self,
             value = g_strdup_printf ("uuid:%s", self->instance_id);
           break;
         case RS_PRELOAD_START:
-          if (fresh || element_is_empty (element))
+          /* The start of an interview; reading a record's values is not one. */
+          if (!self->values_only && (fresh || element_is_empty (element)))
             value = format_now (self);
           break;
         case RS_PRELOAD_TODAY:
@@ -1186,24 +1187,18 @@ strip_default_ns (xmlNodePtr node)
     }
 }
 
-static RsFormSession *
-session_new_from_instance (RsForm            *form,
-                           xmlParserCtxtPtr   parser,
-                           const char        *xml,
-                           gssize             length,
-                           GDateTime         *now,
-                           gboolean           values_only,
-                           GError           **error)
+/* Parses a saved record of @form; NULL (and @error) when it is not readable or belongs to
+ * another form. */
+static xmlDocPtr
+parse_saved (RsForm            *form,
+             xmlParserCtxtPtr   parser,
+             const char        *xml,
+             gssize             length,
+             GError           **error)
 {
   const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-  g_autoptr(RsFormSession) self = NULL;
-  g_autofree char *saved_id = NULL;
-  g_autofree char *saved_time_start = NULL;
-  g_autofree char *saved_deprecated_id = NULL;
   xmlDocPtr saved;
-  xmlNodePtr saved_root, id_node;
-
-  g_return_val_if_fail (form != NULL && xml != NULL, NULL);
+  xmlNodePtr saved_root;
 
   if (length < 0)
     length = strlen (xml);
@@ -1229,11 +1224,67 @@ session_new_from_instance (RsForm            *form,
       xmlFreeDoc (saved);
       return NULL;
     }
+  return saved;
+}
+
+/* The saved meta/instanceID, or NULL. */
+static char *
+saved_instance_id (xmlNodePtr saved_root)
+{
+  xmlNodePtr id_node = find_instance_id (saved_root);
+
+  return id_node != NULL && !element_is_empty (id_node) ? element_text (id_node) : NULL;
+}
+
+static void
+set_instance_id (RsFormSession *self,
+                 const char    *saved_id)
+{
+  g_free (self->instance_id);
+  if (saved_id != NULL)
+    self->instance_id = g_strdup (g_str_has_prefix (saved_id, "uuid:") ? saved_id + 5
+                                                                        : saved_id);
+  else
+    self->instance_id = g_uuid_string_random ();
+}
+
+static void
+clear_marks (RsFormSession *self)
+{
+  for (guint i = 0; i < self->form->items->len; i++)
+    {
+      Mark *mark = &self->marks[i];
+      mark->all = FALSE;
+      g_clear_pointer (&mark->scopes, g_ptr_array_unref);
+    }
+}
+
+static RsFormSession *
+session_new_from_instance (RsForm            *form,
+                           xmlParserCtxtPtr   parser,
+                           const char        *xml,
+                           gssize             length,
+                           GDateTime         *now,
+                           gboolean           values_only,
+                           GError           **error)
+{
+  g_autoptr(RsFormSession) self = NULL;
+  g_autofree char *saved_id = NULL;
+  g_autofree char *saved_time_start = NULL;
+  g_autofree char *saved_deprecated_id = NULL;
+  xmlDocPtr saved;
+  xmlNodePtr saved_root, id_node;
+
+  g_return_val_if_fail (form != NULL && xml != NULL, NULL);
+
+  saved = parse_saved (form, parser, xml, length, error);
+  if (saved == NULL)
+    return NULL;
+  saved_root = xmlDocGetRootElement (saved);
 
   /* The id lives in meta/instanceID, which rasoat adds when the form lacks it. */
   id_node = find_instance_id (saved_root);
-  if (id_node != NULL && !element_is_empty (id_node))
-    saved_id = element_text (id_node);
+  saved_id = saved_instance_id (saved_root);
   for (xmlNodePtr n = id_node != NULL ? id_node->parent->children : NULL; n != NULL; n = n->next)
     {
       if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, (const xmlChar *) "timeStart"))
@@ -1256,25 +1307,157 @@ session_new_from_instance (RsForm            *form,
   xmlFreeDoc (saved);
 
   id_node = find_instance_id (xmlDocGetRootElement (self->doc));
-  if (saved_id != NULL)
-    {
-      self->instance_id = g_strdup (g_str_has_prefix (saved_id, "uuid:") ? saved_id + 5
-                                                                          : saved_id);
-    }
-  else
-    self->instance_id = g_uuid_string_random ();
+  set_instance_id (self, saved_id);
   apply_preloads (self, xmlDocGetRootElement (self->doc), FALSE);
-  for (guint i = 0; i < form->items->len; i++)
-    {
-      Mark *mark = &self->marks[i];
-      mark->all = FALSE;
-      g_clear_pointer (&mark->scopes, g_ptr_array_unref);
-    }
+  clear_marks (self);
   recompute_all (self);
   /* The record keeps its identity even when the form computes the id (uuid() runs again). */
   if (saved_id != NULL && id_node != NULL)
     set_element_text (id_node, saved_id);
   return g_steal_pointer (&self);
+}
+
+/* ---- reading values, record after record (scoring) ------------------------------------------ */
+
+/* Whether the saved tree under @element (an instance of @tnode) already has the shape
+ * overlay_saved() would give it: each of the form's children once, in the form's order, and
+ * repeat instances side by side where their repeat is.  On the way it drops what the form does
+ * not know (elements, comments, text between elements) and turns a leaf's content into plain
+ * text, as overlay_saved() copies it; so a record that does not conform can still be
+ * overlaid.  @n_instances counts the repeat instances. */
+static gboolean
+saved_conforms (xmlNodePtr  element,
+                RsFormNode *tnode,
+                guint      *n_instances)
+{
+  GPtrArray *expected = tnode->children;
+  RsFormNode *last = NULL;
+  gboolean conforms = TRUE;
+  guint next = 0, hint = 0;
+  xmlNodePtr child;
+
+  if (is_leaf (tnode))
+    {
+      xmlNodePtr only = element->children;
+
+      if (only != NULL && (only->next != NULL || only->type != XML_TEXT_NODE
+                           || only->content == NULL || only->content[0] == '\0'))
+        {
+          g_autofree char *text = element_text (element);
+
+          set_element_text (element, text);
+        }
+      return TRUE;
+    }
+  child = element->children;
+  while (child != NULL)
+    {
+      xmlNodePtr following = child->next;
+      RsFormNode *child_tnode = child->type == XML_ELEMENT_NODE
+                                ? find_child_tnode_hinted (tnode, child, &hint) : NULL;
+
+      if (child_tnode == NULL)
+        {
+          xmlUnlinkNode (child);
+          xmlFreeNode (child);
+          child = following;
+          continue;
+        }
+      if (conforms && !(child_tnode == last && last->is_repeat))
+        {
+          /* Repeats with no instance may be skipped; nothing else may. */
+          while (next < expected->len && g_ptr_array_index (expected, next) != child_tnode
+                 && ((RsFormNode *) g_ptr_array_index (expected, next))->is_repeat)
+            next++;
+          if (next < expected->len && g_ptr_array_index (expected, next) == child_tnode)
+            {
+              last = child_tnode;
+              next++;
+            }
+          else
+            conforms = FALSE;
+        }
+      if (child_tnode->is_repeat && ++(*n_instances) > RS_FORM_MAX_REPEAT_INSTANCES)
+        conforms = FALSE;
+      if (!saved_conforms (child, child_tnode, n_instances))
+        conforms = FALSE;
+      child = following;
+    }
+  while (next < expected->len && ((RsFormNode *) g_ptr_array_index (expected, next))->is_repeat)
+    next++;
+  return conforms && next == expected->len;
+}
+
+RsFormSession *
+_rs_form_session_new_values_reader (RsForm *form)
+{
+  RsFormSession *self;
+
+  g_return_val_if_fail (form != NULL, NULL);
+
+  self = session_new (form, xmlCopyDoc (form->template_doc, 1), NULL);
+  self->values_only = TRUE;
+  self->instance_id = g_uuid_string_random ();
+  return self;
+}
+
+gboolean
+_rs_form_session_read_values (RsFormSession     *self,
+                              xmlParserCtxtPtr   parser,
+                              const char        *xml,
+                              gssize             length,
+                              GError           **error)
+{
+  g_autofree char *saved_id = NULL;
+  xmlDocPtr saved;
+  xmlNodePtr saved_root, root, id_node;
+  guint n_instances = 0;
+
+  g_return_val_if_fail (RS_IS_FORM_SESSION (self) && self->values_only, FALSE);
+  g_return_val_if_fail (xml != NULL, FALSE);
+
+  saved = parse_saved (self->form, parser, xml, length, error);
+  if (saved == NULL)
+    return FALSE;
+  saved_root = xmlDocGetRootElement (saved);
+  saved_id = saved_instance_id (saved_root);
+
+  /* The previous record goes; so does anything still waiting from it. */
+  clear_marks (self);
+  free_states (xmlDocGetRootElement (self->doc));
+  xmlFreeDoc (self->doc);
+  /* A record already in the form's shape (every record rasoat or ODK Collect writes) becomes
+   * the instance as it is; any other is overlaid on a blank record, as when a session opens
+   * one.  Either way the instance holds the same values. */
+  if (saved_conforms (saved_root, self->form->root, &n_instances))
+    {
+      self->doc = saved;
+      saved = NULL;
+    }
+  else
+    self->doc = xmlCopyDoc (self->form->template_doc, 1);
+  self->ctx->doc = self->doc;
+  if (self->nested_ctx != NULL)
+    self->nested_ctx->doc = self->doc;
+  root = xmlDocGetRootElement (self->doc);
+  attach_states (root, self->form->root);
+  self->n_repeat_instances = count_repeat_instances (root);
+  if (saved != NULL)
+    {
+      self->loading = TRUE;
+      overlay_saved (self, root, saved_root);
+      self->loading = FALSE;
+      xmlFreeDoc (saved);
+    }
+
+  set_instance_id (self, saved_id);
+  apply_preloads (self, root, FALSE);
+  clear_marks (self);
+  recompute_all (self);
+  id_node = find_instance_id (root);
+  if (saved_id != NULL && id_node != NULL)
+    set_element_text (id_node, saved_id);
+  return TRUE;
 }
 
 RsFormSession *

@@ -491,6 +491,7 @@ struct _RsScorer
   RsForm              *form;
   RsStandards         *standards;
   xmlParserCtxtPtr     parser;        /* reused for every record, made when first needed */
+  RsFormSession       *reader;        /* the same: the values-only session records load into */
   xmlXPathCompExprPtr  instance_id;
 };
 
@@ -501,6 +502,7 @@ rs_scorer_free (RsScorer *self)
     return;
   g_clear_pointer (&self->standards, rs_standards_free);
   g_clear_pointer (&self->form, rs_form_unref);
+  g_clear_object (&self->reader);
   g_clear_pointer (&self->parser, xmlFreeParserCtxt);
   g_clear_pointer (&self->instance_id, xmlXPathFreeCompExpr);
   g_free (self);
@@ -629,12 +631,10 @@ eval_bool (xmlXPathContextPtr  ctx,
            GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
-  xmlXPathObjectPtr result = rs_xpath_eval (ctx, rule->comp, root, &local_error);
 
-  if (result == NULL)
+  *out = rs_xpath_eval_boolean (ctx, rule->comp, root, &local_error);
+  if (local_error != NULL)
     return eval_error (error, rule->text, local_error);
-  *out = xmlXPathCastToBoolean (result);
-  xmlXPathFreeObject (result);
   return TRUE;
 }
 
@@ -685,6 +685,7 @@ fill_reason (const char *reason,
 
 static gboolean
 score_indicator (xmlXPathContextPtr     ctx,
+                 RsScoreVars           *vars,
                  const RsIndicatorDef  *def,
                  xmlNodePtr             root,
                  RsIndicatorResult     *result,
@@ -712,10 +713,19 @@ score_indicator (xmlXPathContextPtr     ctx,
             for (guint l = 0; l < 2; l++)
               g_ptr_array_add (names[l], member_name (member, position, l));
           }
-      xmlXPathFreeObject (nodes);
       deprived = result->members->len > 0;
+      /* The rule sees the same members as $members, without selecting them again. */
+      vars->members = nodes;
+      if (def->rule.comp != NULL && !eval_bool (ctx, &def->rule, root, &deprived, error))
+        {
+          vars->members = NULL;
+          xmlXPathFreeObject (nodes);
+          return FALSE;
+        }
+      vars->members = NULL;
+      xmlXPathFreeObject (nodes);
     }
-  if (def->rule.comp != NULL && !eval_bool (ctx, &def->rule, root, &deprived, error))
+  else if (def->rule.comp != NULL && !eval_bool (ctx, &def->rule, root, &deprived, error))
     return FALSE;
 
   result->deprived = deprived;
@@ -965,7 +975,7 @@ score_prepared (RsScorer    *self,
           result->reason[1] = g_strdup (def->assessed ? "" : def->reason_met[1]);
           continue;
         }
-      if (!score_indicator (ctx, def, root, result, error))
+      if (!score_indicator (ctx, vars, def, root, result, error))
         return NULL;
       if (result->deprived)
         score->deprivation_count++;
@@ -1074,7 +1084,6 @@ rs_scorer_score_xml (RsScorer    *self,
                      GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(RsFormSession) session = NULL;
   g_autofree char *id = NULL;
   const char *form_id = rs_standards_get_form_id (self->standards);
   xmlDocPtr doc;
@@ -1104,15 +1113,15 @@ rs_scorer_score_xml (RsScorer    *self,
     g_clear_pointer (&self->parser, xmlFreeParserCtxt);
   if (self->parser == NULL)
     self->parser = xmlNewParserCtxt ();
-  session = _rs_form_session_new_values_only (self->form, self->parser, xml, length,
-                                              &local_error);
-  if (session == NULL)
+  if (self->reader == NULL)
+    self->reader = _rs_form_session_new_values_reader (self->form);
+  if (!_rs_form_session_read_values (self->reader, self->parser, xml, length, &local_error))
     {
       g_set_error (error, RS_SCORE_ERROR, RS_SCORE_ERROR_READ, "%s", local_error->message);
       return NULL;
     }
-  /* The session is this record's alone: its instance is scored in place, without a copy. */
-  doc = rs_form_session_get_instance_doc (session);
+  /* The instance is this record's alone: it is scored in place, without a copy. */
+  doc = rs_form_session_get_instance_doc (self->reader);
   return score_instance (self, doc, xmlDocGetRootElement (doc), standard_id, error);
 }
 

@@ -24,6 +24,7 @@ typedef struct
   double retirement_born_by_female;
   double poverty_line;                /* NaN when the area is unknown */
   double middle_line;                 /* NaN when unset */
+  xmlXPathObjectPtr members;          /* in an indicator's rule: what its members selected */
 } RsScoreVars;
 
 typedef struct

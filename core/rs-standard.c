@@ -18,7 +18,7 @@ G_DEFINE_QUARK (rs-standard-error-quark, rs_standard_error)
 static const char * const known_variables[] = {
   "review_date", "review_year", "working_age_min_years", "retirement_months_male",
   "retirement_months_female", "retirement_born_by_male", "retirement_born_by_female",
-  "poverty_line", "middle_line", NULL,
+  "poverty_line", "middle_line", "members", NULL,
 };
 
 struct _RsStandards
@@ -32,6 +32,7 @@ struct _RsStandards
   RsXPathEnv        *env;
   xmlXPathContextPtr ctx;
   RsScoreVars        vars;
+  gboolean           members_allowed;   /* compiling the rule of an indicator with members */
   GPtrArray         *standards;   /* RsStandard */
   GPtrArray         *catalogue;   /* RsSupportItem */
 };
@@ -308,6 +309,8 @@ lookup_variable (void          *data,
     return xmlXPathNewFloat (vars->poverty_line);
   if (g_str_equal (n, "middle_line"))
     return xmlXPathNewFloat (vars->middle_line);
+  if (g_str_equal (n, "members"))
+    return vars->members != NULL ? xmlXPathObjectCopy (vars->members) : xmlXPathNewNodeSet (NULL);
   return NULL;
 }
 
@@ -590,6 +593,10 @@ check_rule_paths (RsStandards *self,
           while (is_name_char (*p))
             p++;
           name = g_strndup (start, p - start);
+          if (g_str_equal (name, "members") && !self->members_allowed)
+            return rule_error (error, RS_STANDARD_ERROR_RULE, where, text,
+                               _("uses $members, which only the rule of an indicator with "
+                                 "members may use."));
           if (!g_strv_contains (known_variables, name))
             {
               g_autofree char *problem =
@@ -1214,9 +1221,15 @@ load_indicators (RsStandards *self,
                       || json_node_get_boolean (assessed);
       if (get_string (o, "rule") == NULL && get_string (o, "members") == NULL)
         return invalid (error, file, where, _("an indicator with a rule, members, or both"));
+      /* The rule may use what members selects, as $members. */
+      self->members_allowed = get_string (o, "members") != NULL;
       if (!compile_member (self, o, "rule", file, where, FALSE, &def->rule, error)
           || !compile_member (self, o, "members", file, where, FALSE, &def->members, error))
-        return FALSE;
+        {
+          self->members_allowed = FALSE;
+          return FALSE;
+        }
+      self->members_allowed = FALSE;
     }
   return TRUE;
 }

@@ -1441,17 +1441,13 @@ rs_xpath_compile (xmlXPathContextPtr   ctx,
   return comp;
 }
 
-xmlXPathObjectPtr
-rs_xpath_eval (xmlXPathContextPtr   ctx,
-               xmlXPathCompExprPtr  comp,
-               xmlNodePtr           node,
-               GError             **error)
+/* Sets the context for one evaluation at @node. */
+static void
+prepare_context (xmlXPathContextPtr ctx,
+                 xmlNodePtr         node)
 {
-  RsXPathEnv *env;
-  xmlXPathObjectPtr result;
+  RsXPathEnv *env = ctx->funcLookupData;
 
-  g_return_val_if_fail (ctx != NULL && comp != NULL, NULL);
-  env = ctx->funcLookupData;
   /* Without a context node, relative paths start at the document. */
   ctx->node = node != NULL ? node : (xmlNodePtr) ctx->doc;
   ctx->contextSize = 1;
@@ -1459,6 +1455,18 @@ rs_xpath_eval (xmlXPathContextPtr   ctx,
   if (env != NULL)
     env->current = node;
   xmlResetError (&ctx->lastError);
+}
+
+xmlXPathObjectPtr
+rs_xpath_eval (xmlXPathContextPtr   ctx,
+               xmlXPathCompExprPtr  comp,
+               xmlNodePtr           node,
+               GError             **error)
+{
+  xmlXPathObjectPtr result;
+
+  g_return_val_if_fail (ctx != NULL && comp != NULL, NULL);
+  prepare_context (ctx, node);
   result = xmlXPathCompiledEval (comp, ctx);
   if (result == NULL)
     set_error_from_context (ctx, error, RS_XPATH_ERROR_EVALUATION, NULL);
@@ -1497,9 +1505,16 @@ rs_xpath_eval_boolean (xmlXPathContextPtr   ctx,
                        xmlNodePtr           node,
                        GError             **error)
 {
-  xmlXPathObjectPtr result = rs_xpath_eval (ctx, comp, node, error);
-  gboolean value = result != NULL && xmlXPathCastToBoolean (result);
+  int value;
 
-  xmlXPathFreeObject (result);
-  return value;
+  g_return_val_if_fail (ctx != NULL && comp != NULL, FALSE);
+  prepare_context (ctx, node);
+  /* libxml2 makes no result object, and stops a path at its first node. */
+  value = xmlXPathCompiledEvalToBoolean (comp, ctx);
+  if (value < 0)
+    {
+      set_error_from_context (ctx, error, RS_XPATH_ERROR_EVALUATION, NULL);
+      return FALSE;
+    }
+  return value != 0;
 }
