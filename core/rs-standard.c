@@ -1201,6 +1201,7 @@ load_indicators (RsStandards *self,
       JsonNode *assessed = o != NULL ? json_object_get_member (o, "assessed") : NULL;
       RsIndicatorDef *def = g_new0 (RsIndicatorDef, 1);
       g_autofree char *where = NULL;
+      gboolean compiled;
 
       g_ptr_array_add (std->indicators, def);
       def->id = g_strdup (get_string (o, "id"));
@@ -1223,13 +1224,11 @@ load_indicators (RsStandards *self,
         return invalid (error, file, where, _("an indicator with a rule, members, or both"));
       /* The rule may use what members selects, as $members. */
       self->members_allowed = get_string (o, "members") != NULL;
-      if (!compile_member (self, o, "rule", file, where, FALSE, &def->rule, error)
-          || !compile_member (self, o, "members", file, where, FALSE, &def->members, error))
-        {
-          self->members_allowed = FALSE;
-          return FALSE;
-        }
+      compiled = compile_member (self, o, "rule", file, where, FALSE, &def->rule, error);
       self->members_allowed = FALSE;
+      if (!compiled
+          || !compile_member (self, o, "members", file, where, FALSE, &def->members, error))
+        return FALSE;
     }
   return TRUE;
 }

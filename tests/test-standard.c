@@ -193,6 +193,11 @@ static const struct
     { "employment", "$working_age" } },
   { 10, "rule", "\"selected(/household/information/telecom)\"", RS_STANDARD_ERROR_RULE,
     { "telecom", "selected" } },
+  /* $members: only in the rule of an indicator that has members */
+  { 7, "rule", "\"count($members) > 0\"", RS_STANDARD_ERROR_RULE,
+    { "housing_area", "$members" } },
+  { 2, "members", "\"/household/members/member[count($members) > 0]\"", RS_STANDARD_ERROR_RULE,
+    { "nutrition", "$members" } },
   { 10, "rule", "\"(/household/information/telecom = 'no'\"", RS_STANDARD_ERROR_RULE,
     { "telecom", "bracket" } },
   /* the shape of the file */
