@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rs-store-private.h"
+#include "rs-text.h"
 
 static gboolean
 write_file (const char  *path,
@@ -307,27 +308,6 @@ flatten (CsvExport  *export,
     }
 }
 
-static void
-csv_append_field (GString    *out,
-                  const char *value)
-{
-  if (value == NULL)
-    return;
-  if (strpbrk (value, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, value);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
 static gboolean
 write_table (CsvTable    *table,
              const char  *directory,
@@ -345,7 +325,7 @@ write_table (CsvTable    *table,
     {
       if (c > 0)
         g_string_append_c (out, ',');
-      csv_append_field (out, g_ptr_array_index (table->columns, c));
+      rs_text_csv_append_cell (out, g_ptr_array_index (table->columns, c));
     }
   g_string_append (out, "\r\n");
   for (guint r = 0; r < table->rows->len; r++)
@@ -354,9 +334,11 @@ write_table (CsvTable    *table,
 
       for (guint c = 0; c < table->columns->len; c++)
         {
+          const char *column = g_ptr_array_index (table->columns, c);
+
           if (c > 0)
             g_string_append_c (out, ',');
-          csv_append_field (out, g_hash_table_lookup (row, g_ptr_array_index (table->columns, c)));
+          rs_text_csv_append_cell (out, g_hash_table_lookup (row, column));
         }
       g_string_append (out, "\r\n");
     }

@@ -95,3 +95,86 @@ rs_text_fold_match (const char *folded_haystack,
     }
   return TRUE;
 }
+
+/* A plain decimal number: optional sign, digits, at most one point, at least one digit. */
+static gboolean
+is_plain_decimal (const char *cell)
+{
+  const char *p = cell;
+  gboolean seen_digit = FALSE;
+  gboolean seen_point = FALSE;
+
+  if (*p == '-' || *p == '+')
+    p++;
+  for (; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        seen_digit = TRUE;
+      else if (*p == '.' && !seen_point)
+        seen_point = TRUE;
+      else
+        return FALSE;
+    }
+  return seen_digit;
+}
+
+/**
+ * rs_text_csv_needs_guard:
+ * @cell: (nullable): the text of one CSV cell, unquoted
+ *
+ * Spreadsheets (Excel, LibreOffice Calc) run a cell that starts with `=`, `+`, `-`, `@`, a tab
+ * or a carriage return as a formula, so a household name typed as `=HYPERLINK(…)` would become
+ * a live link or command in the commune officer's spreadsheet (CSV injection). Such a cell
+ * needs a guard, unless the whole cell is a plain decimal number (`-500000`, `+1`, `-1.5`),
+ * which a spreadsheet reads as that number and nothing else; guarding it would turn
+ * legitimate negative amounts into text.
+ *
+ * Returns: %TRUE when @cell must be written with a leading `'`.
+ */
+gboolean
+rs_text_csv_needs_guard (const char *cell)
+{
+  if (cell == NULL || cell[0] == '\0' || strchr ("=+-@\t\r", cell[0]) == NULL)
+    return FALSE;
+  return !is_plain_decimal (cell);
+}
+
+/**
+ * rs_text_csv_append_cell:
+ * @out: the CSV text being built
+ * @cell: (nullable): the text of one cell; %NULL is an empty cell
+ *
+ * Appends @cell to @out as one RFC 4180 field: a leading `'` first when
+ * rs_text_csv_needs_guard() says so, then in double quotes (inner quotes doubled) when the
+ * text holds a comma, a quote, a carriage return or a line feed. Separators and line ends are
+ * the caller's.
+ */
+void
+rs_text_csv_append_cell (GString    *out,
+                         const char *cell)
+{
+  gboolean guard;
+
+  g_return_if_fail (out != NULL);
+
+  if (cell == NULL)
+    return;
+  guard = rs_text_csv_needs_guard (cell);
+  if (strpbrk (cell, ",\"\r\n") == NULL)
+    {
+      if (guard)
+        g_string_append_c (out, '\'');
+      g_string_append (out, cell);
+      return;
+    }
+  g_string_append_c (out, '"');
+  if (guard)
+    g_string_append_c (out, '\'');
+  for (const char *p = cell; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}

@@ -1,4 +1,5 @@
-/* rs-text.h: text helpers shared by the store, the app and the server (Vietnamese folding).
+/* rs-text.h: text helpers shared by the store, the app and the server (Vietnamese folding, CSV
+ * cells).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
@@ -9,5 +10,9 @@ G_BEGIN_DECLS
 char     *rs_text_fold        (const char *text);
 gboolean  rs_text_fold_match  (const char *folded_haystack,
                                const char *query);
+
+gboolean  rs_text_csv_needs_guard (const char *cell);
+void      rs_text_csv_append_cell (GString    *out,
+                                   const char *cell);
 
 G_END_DECLS

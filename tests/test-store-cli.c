@@ -233,6 +233,35 @@ START_TEST (test_export_and_backup)
 }
 END_TEST
 
+/* rasoat-cli export --format csv: what a commune officer opens in Excel or Calc. */
+START_TEST (test_export_csv_formula_guard)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "evil.xml", NULL);
+  g_autofree char *csv_dir = g_build_filename (tmpdir, "csv", NULL);
+  g_autofree char *main_csv = g_build_filename (csv_dir, "vn_household_review.csv", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  ck_assert (g_file_set_contents (path,
+                                  "<?xml version=\"1.0\"?>\n<household id=\"vn_household_review\""
+                                  " version=\"2024061001\"><head><name>=HYPERLINK(\"http://evil\""
+                                  ",\"x\")</name></head><income><business>-500000</business>"
+                                  "</income><meta><instanceID>uuid:evil</instanceID></meta>"
+                                  "</household>\n", -1, NULL));
+  ck_assert_int_eq (run_cli (&out, &err, "import", path, NULL), 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  ck_assert_int_eq (run_cli (&out, &err, "export", "--format", "csv", "-o", csv_dir, NULL), 0);
+  ck_assert (g_file_get_contents (main_csv, &contents, NULL, NULL));
+  ck_assert_str_eq (contents,
+                    "KEY,head/name,income/business,meta/instanceID\r\n"
+                    "uuid:evil,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-500000,"
+                    "uuid:evil\r\n");
+}
+END_TEST
+
 START_TEST (test_missing_and_damaged_databases)
 {
   g_autofree char *out = NULL;
@@ -265,6 +294,7 @@ main (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_import_list_show);
   tcase_add_test (tc, test_export_and_backup);
+  tcase_add_test (tc, test_export_csv_formula_guard);
   tcase_add_test (tc, test_missing_and_damaged_databases);
   suite_add_tcase (suite, tc);
   return rs_test_run_suite (suite);

@@ -974,6 +974,41 @@ START_TEST (test_export_csv)
 }
 END_TEST
 
+/* Names and notes come from enumerators or from any submission: a spreadsheet must show them as
+ * text, never run them; amounts stay numbers. */
+START_TEST (test_export_csv_formula_guard)
+{
+  g_autoptr(RsStore) store = open_store ("store.db");
+  const char *evil =
+    "<household id=\"vn_household_review\" version=\"1\"><head><name>=HYPERLINK("
+    "\"http://evil\",\"x\")</name></head><income><business>-500000</business><other>+1.5"
+    "</other></income><note>@SUM(1+1)*cmd|' /C calc'!A0</note><members><member><name>-abc"
+    "</name></member><member><name>Nguyễn Văn A</name></member></members><meta><instanceID>"
+    "uuid:e1</instanceID></meta></household>";
+  g_autoptr(GBytes) xml = g_bytes_new_static (evil, strlen (evil));
+  g_autofree char *dir = db_path ("csv");
+  g_autofree char *main_csv = NULL;
+  g_autofree char *members_csv = NULL;
+  guint n = 0;
+
+  rs_record_free (rs_store_create_draft (store, "vn_household_review", "1", "uuid:e1", xml,
+                                         NULL, NULL, NULL));
+  ck_assert (rs_store_export (store, RS_EXPORT_CSV, dir, NULL, &n, NULL));
+  ck_assert_int_eq (n, 1);
+
+  main_csv = read_text (dir, "vn_household_review.csv");
+  ck_assert_str_eq (main_csv,
+                    "KEY,head/name,income/business,income/other,note,meta/instanceID\r\n"
+                    "uuid:e1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-500000,+1.5,"
+                    "'@SUM(1+1)*cmd|' /C calc'!A0,uuid:e1\r\n");
+  members_csv = read_text (dir, "vn_household_review-members-member.csv");
+  ck_assert_str_eq (members_csv,
+                    "PARENT_KEY,KEY,name\r\n"
+                    "uuid:e1,uuid:e1/members/member[1],'-abc\r\n"
+                    "uuid:e1,uuid:e1/members/member[2],Nguyễn Văn A\r\n");
+}
+END_TEST
+
 /* ---- backup ---------------------------------------------------------------------------- */
 
 START_TEST (test_backup_while_writing)
@@ -1597,6 +1632,7 @@ store_suite (void)
   tcase_set_timeout (files, 60);
   tcase_add_test (files, test_export_xml);
   tcase_add_test (files, test_export_csv);
+  tcase_add_test (files, test_export_csv_formula_guard);
   tcase_add_test (files, test_backup_while_writing);
   tcase_add_test (files, test_migrate_from_v1);
   tcase_add_test (files, test_too_new_is_refused);
