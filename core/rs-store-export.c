@@ -314,7 +314,10 @@ write_table (CsvTable    *table,
              const char  *form_id,
              GError     **error)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  /* A byte-order mark: without it Excel, which most commune offices open CSV files with, reads
+   * UTF-8 as the Windows code page and shows "Nguyá»…n" for "Nguyễn". Calc, pandas and
+   * Python's "utf-8-sig" take it as it is meant. */
+  g_autoptr(GString) out = g_string_new (RS_CSV_BOM);
   g_autofree char *suffix = g_strdelimit (g_strdup (table->path), "/", '-');
   g_autofree char *base = *suffix != '\0' ? g_strconcat (form_id, "-", suffix, NULL)
                                           : g_strdup (form_id);

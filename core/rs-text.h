@@ -11,6 +11,9 @@ char     *rs_text_fold        (const char *text);
 gboolean  rs_text_fold_match  (const char *folded_haystack,
                                const char *query);
 
+/* What every CSV file rasoat writes starts with: the UTF-8 byte-order mark. */
+#define RS_CSV_BOM "\xEF\xBB\xBF"
+
 gboolean  rs_text_csv_needs_guard (const char *cell);
 void      rs_text_csv_append_cell (GString    *out,
                                    const char *cell);

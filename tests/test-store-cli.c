@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "rs-test.h"
+#include "rs-text.h"
 
 static char *tmpdir;
 static char *db;
@@ -200,7 +201,8 @@ START_TEST (test_export_and_backup)
   ck_assert_int_eq (run_cli (&out, &err, "export", "--format", "csv", "-o", csv_dir, NULL), 0);
   ck_assert_ptr_nonnull (strstr (out, "exported 2 records"));
   ck_assert (g_file_get_contents (main_csv, &contents, NULL, NULL));
-  ck_assert (g_str_has_prefix (contents, "KEY,admin/village,admin/household_code,head/name,"));
+  ck_assert (g_str_has_prefix (contents, RS_CSV_BOM "KEY,admin/village,admin/household_code,"
+                                         "head/name,"));
   g_clear_pointer (&contents, g_free);
   ck_assert (g_file_get_contents (members_csv, &contents, NULL, NULL));
   ck_assert_ptr_nonnull (strstr (contents, "uuid:bbbb,uuid:bbbb/members/member[2],Mai\r\n"));
@@ -256,7 +258,7 @@ START_TEST (test_export_csv_formula_guard)
   ck_assert_int_eq (run_cli (&out, &err, "export", "--format", "csv", "-o", csv_dir, NULL), 0);
   ck_assert (g_file_get_contents (main_csv, &contents, NULL, NULL));
   ck_assert_str_eq (contents,
-                    "KEY,head/name,income/business,meta/instanceID\r\n"
+                    RS_CSV_BOM "KEY,head/name,income/business,meta/instanceID\r\n"
                     "uuid:evil,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-500000,"
                     "uuid:evil\r\n");
 }

@@ -960,14 +960,14 @@ START_TEST (test_export_csv)
 
   main_csv = read_text (dir, "vn_household_review.csv");
   ck_assert_str_eq (main_csv,
-                    "KEY,admin/village,head/name,meta/instanceID\r\n"
+                    RS_CSV_BOM "KEY,admin/village,head/name,meta/instanceID\r\n"
                     "uuid:c1,Thôn 1,\"Nguyễn Văn \"\"Bình\"\", con\",uuid:c1\r\n"
                     "uuid:c2,Thôn 2,\"Lò Thị\nMai\",uuid:c2\r\n"
                     "uuid:c3,Thôn 3,,uuid:c3\r\n");
   /* uuid:c1 has one member only; the form says member repeats, so it still gets its own file. */
   members_csv = read_text (dir, "vn_household_review-members-member.csv");
   ck_assert_str_eq (members_csv,
-                    "PARENT_KEY,KEY,name\r\n"
+                    RS_CSV_BOM "PARENT_KEY,KEY,name\r\n"
                     "uuid:c1,uuid:c1/members/member[1],An\r\n"
                     "uuid:c2,uuid:c2/members/member[1],Mai\r\n"
                     "uuid:c2,uuid:c2/members/member[2],Páo\r\n");
@@ -998,12 +998,12 @@ START_TEST (test_export_csv_formula_guard)
 
   main_csv = read_text (dir, "vn_household_review.csv");
   ck_assert_str_eq (main_csv,
-                    "KEY,head/name,income/business,income/other,note,meta/instanceID\r\n"
+                    RS_CSV_BOM "KEY,head/name,income/business,income/other,note,meta/instanceID\r\n"
                     "uuid:e1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-500000,+1.5,"
                     "'@SUM(1+1)*cmd|' /C calc'!A0,uuid:e1\r\n");
   members_csv = read_text (dir, "vn_household_review-members-member.csv");
   ck_assert_str_eq (members_csv,
-                    "PARENT_KEY,KEY,name\r\n"
+                    RS_CSV_BOM "PARENT_KEY,KEY,name\r\n"
                     "uuid:e1,uuid:e1/members/member[1],'-abc\r\n"
                     "uuid:e1,uuid:e1/members/member[2],Nguyễn Văn A\r\n");
 }
