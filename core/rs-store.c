@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "rs-sqlite.h"
 #include "rs-store-private.h"
 #include "rs-text.h"
 
@@ -508,36 +509,25 @@ check_file (RsStore  *self,
   return TRUE;
 }
 
-/* Connection settings from design/reliability.md §1.2. Most are per connection, so every
- * connection that writes sets them again. */
+/* Connection settings from design/reliability.md §1.2 (rs_sqlite_configure()), and the
+ * store's own SQL functions. Most settings are per connection, so every connection that writes
+ * sets them again. */
 static gboolean
 configure_connection (RsStore  *self,
                       GError  **error)
 {
-  static const char *const settings =
-    "PRAGMA synchronous = FULL;"
-    "PRAGMA foreign_keys = ON;"
-    "PRAGMA secure_delete = ON;"
-    "PRAGMA cell_size_check = ON;"
-    "PRAGMA trusted_schema = OFF;";
-  int enabled = 0;
+  int rc;
 
   sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_DEFENSIVE, 1, &enabled);
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &enabled);
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_DQS_DML, 0, &enabled);
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_DQS_DDL, 0, &enabled);
-  sqlite3_busy_timeout (self->db, 5000);
-
   sqlite3_create_function (self->db, "rs_fold", 1,
                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                            NULL, sql_fold, NULL, NULL);
   sqlite3_create_function (self->db, "rs_fold_match", 2,
                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                            NULL, sql_fold_match, NULL, NULL);
-
-  if (!_rs_store_exec (self, settings, error))
-    return FALSE;
+  rc = rs_sqlite_configure (self->db);
+  if (rc != SQLITE_OK)
+    return _rs_store_fail (self, rc, error);
   return TRUE;
 }
 
@@ -546,10 +536,9 @@ set_wal (RsStore  *self,
          GError  **error)
 {
   g_autofree char *mode = NULL;
+  int rc = rs_sqlite_use_wal (self->db, &mode);
 
-  if (!query_text (self, "PRAGMA journal_mode = WAL", &mode, error))
-    return FALSE;
-  if (g_ascii_strcasecmp (mode, "wal") != 0)
+  if (rc == SQLITE_CANTOPEN && mode != NULL)
     {
       g_set_error (error, RS_STORE_ERROR, RS_STORE_ERROR_IO,
                    _("The household database cannot use safe saving on this storage (journal "
@@ -557,6 +546,8 @@ set_wal (RsStore  *self,
                    mode);
       return FALSE;
     }
+  if (rc != SQLITE_OK)
+    return _rs_store_fail (self, rc, error);
   return TRUE;
 }
 

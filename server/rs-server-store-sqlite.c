@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "rs-sqlite.h"
 #include "rs-server-store.h"
 
 /* One connection behind a mutex: SQLite has one writer at a time anyway, and every write is a
@@ -967,14 +968,8 @@ rs_server_store_sqlite_open (const char  *path,
   g_autoptr(RsServerStore) store = NULL;
   RsServerStoreSqlite *self;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
-  static const char *const pragmas[] = {
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = FULL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA trusted_schema = OFF",
-    "PRAGMA cell_size_check = ON",
-    "PRAGMA secure_delete = ON",
-  };
+  g_autofree char *mode = NULL;
+  int rc;
 
   if (!create && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -999,12 +994,20 @@ rs_server_store_sqlite_open (const char  *path,
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, 0);
-  sqlite3_busy_timeout (self->db, 5000);
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
+  /* The same settings as the tablet's store (design/reliability.md §1.2). */
+  rc = rs_sqlite_use_wal (self->db, &mode);
+  if (rc == SQLITE_CANTOPEN && mode != NULL)
     {
-      if (!exec_sql (self, pragmas[i], error))
-        return NULL;
+      g_set_error (error, RS_SERVER_STORE_ERROR, RS_SERVER_STORE_ERROR_OPEN,
+                   _("The district database %s cannot use write-ahead logging on this file "
+                     "system (journal mode “%s”), so a record could be lost in a power cut. "
+                     "Keep the database on a local disk, not a network share."), path, mode);
+      return NULL;
+    }
+  if (rc != SQLITE_OK || rs_sqlite_configure (self->db) != SQLITE_OK)
+    {
+      sql_error (self, error);
+      return NULL;
     }
 
   if (create)
