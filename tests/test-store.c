@@ -13,6 +13,7 @@
 #include "rs-store-private.h"
 #include "rs-test-fault-vfs.h"
 #include "rs-test.h"
+#include "rs-sqlite.h"
 #include "rs-text.h"
 
 static char *tmpdir;
@@ -246,6 +247,28 @@ START_TEST (test_instance_info)
 END_TEST
 
 /* ---- opening ----------------------------------------------------------------------------- */
+
+/* The shared connection settings (core/rs-sqlite.h), on a database that cannot do WAL: an
+ * in-memory one, as a network share or a card that lacks shared memory would be. */
+START_TEST (test_sqlite_settings_and_no_wal)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *mode = NULL;
+
+  ck_assert_int_eq (sqlite3_open (":memory:", &db), SQLITE_OK);
+  ck_assert_int_eq (rs_sqlite_configure (db), SQLITE_OK);
+  ck_assert_int_eq (pragma_int (db, "PRAGMA synchronous"), 2);
+  ck_assert_int_eq (pragma_int (db, "PRAGMA foreign_keys"), 1);
+  ck_assert_int_eq (pragma_int (db, "PRAGMA secure_delete"), 1);
+  ck_assert_int_eq (pragma_int (db, "PRAGMA trusted_schema"), 0);
+  ck_assert_int_eq (pragma_int (db, "PRAGMA busy_timeout"), 5000);
+  /* No double-quoted string literals: "x" is a column name, and there is none. */
+  ck_assert_int_ne (sqlite3_exec (db, "SELECT \"x\"", NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq (rs_sqlite_use_wal (db, &mode), SQLITE_CANTOPEN);
+  ck_assert_str_eq (mode, "memory");
+  sqlite3_close (db);
+}
+END_TEST
 
 START_TEST (test_pragmas_read_back)
 {
@@ -1607,6 +1630,7 @@ store_suite (void)
 
   tcase_add_loop_test (pure, test_state_transitions, 0, G_N_ELEMENTS (transition_cases));
   tcase_add_test (pure, test_instance_info);
+  tcase_add_test (pure, test_sqlite_settings_and_no_wal);
   suite_add_tcase (suite, pure);
 
   tcase_add_checked_fixture (records, setup, teardown);
