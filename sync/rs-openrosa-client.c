@@ -570,7 +570,7 @@ rs_openrosa_accept_language (const char *const *language_names)
     {
       g_autofree char *element = i == 0 ? g_strdup (tags->pdata[0])
                                         : g_strdup_printf ("%s;q=0.%u", (char *) tags->pdata[i],
-                                                           MAX (10 - i, 1));
+                                                           i < 9 ? 10 - i : 1);
 
       if (value->len + strlen (", ") + strlen (element) > ACCEPT_LANGUAGE_MAX_CHARS)
         break;
