@@ -1125,3 +1125,25 @@ rs_format_version_line (guint           version,
     }
   return g_string_free (g_steal_pointer (&line), FALSE);
 }
+
+/**
+ * rs_format_version_tag:
+ * @version: this record's version; 0 is taken as 1
+ * @newer_version: the version that replaced this one, or 0 when this is the newest
+ *
+ * The word on the small tag of a row, to tell at a glance which of two rows of one household
+ * is the one that counts.
+ *
+ * Returns: (transfer none) (nullable): "Old version", "New version", or %NULL for a household
+ *   never edited.
+ */
+const char *
+rs_format_version_tag (guint version,
+                       guint newer_version)
+{
+  if (newer_version > 0)
+    return _("Old version");
+  if (version > 1)
+    return _("New version");
+  return NULL;
+}

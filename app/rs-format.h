@@ -125,6 +125,8 @@ char             *rs_format_version_line        (guint                version,
                                                  GDateTime           *edited_at,
                                                  guint                newer_version,
                                                  RsDisplayState       newer_state);
+const char       *rs_format_version_tag         (guint                version,
+                                                 guint                newer_version);
 
 /* First-start setup. */
 char            **rs_split_villages             (const char  *text);

@@ -150,6 +150,47 @@ number_versions (GPtrArray *records)
   return rs_version_numbers (links, records->len);
 }
 
+/* instanceID → position + 1 in @records. */
+static GHashTable *
+index_records (GPtrArray *records)
+{
+  GHashTable *positions = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      RsRecord *record = g_ptr_array_index (records, i);
+
+      g_hash_table_insert (positions, record->instance_id, GUINT_TO_POINTER (i + 1));
+    }
+  return positions;
+}
+
+static void
+describe_version (GPtrArray       *records,
+                  const guint     *versions,
+                  GHashTable      *positions,
+                  guint            i,
+                  RsRecordVersion *out)
+{
+  RsRecord *record = g_ptr_array_index (records, i);
+
+  out->version = versions[i];
+  out->created_at = record->created_at;
+  out->newer_version = 0;
+  out->newer_state = RS_DISPLAY_STATE_SENT;
+  if (record->superseded_by != NULL)
+    {
+      guint newer = GPOINTER_TO_UINT (g_hash_table_lookup (positions, record->superseded_by));
+      RsRecord *newer_record = newer > 0 ? g_ptr_array_index (records, newer - 1) : NULL;
+
+      /* A newer version that is not listed is a deleted draft. */
+      out->newer_version = newer_record != NULL ? versions[newer - 1] : out->version + 1;
+      out->newer_state = rs_records_display_state (newer_record != NULL
+                                                   ? newer_record->state
+                                                   : RS_RECORD_STATE_DELETED);
+    }
+}
+
 static void
 load_home_thread (GTask        *task,
                   gpointer      source_object,
@@ -323,18 +364,13 @@ load_sync_thread (GTask        *task,
 
   /* Drafts are not listed, but a draft that replaces a sent version still numbers it. */
   versions = number_versions (records);
-  positions = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < records->len; i++)
-    {
-      RsRecord *record = g_ptr_array_index (records, i);
-
-      g_hash_table_insert (positions, record->instance_id, GUINT_TO_POINTER (i + 1));
-    }
+  positions = index_records (records);
 
   for (guint i = 0; i < records->len; i++)
     {
       RsRecord *record = g_ptr_array_index (records, i);
       g_autoptr(RsOutboxEntry) entry = NULL;
+      RsRecordVersion version;
       RsSyncRecord *item;
       GPtrArray *target;
 
@@ -362,19 +398,11 @@ load_sync_thread (GTask        *task,
       item->state = record->state;
       item->updated_at = record->updated_at;
       item->deprecated_id = g_strdup (record->deprecated_id);
-      item->version = versions[i];
-      item->created_at = record->created_at;
-      if (record->superseded_by != NULL)
-        {
-          guint newer = GPOINTER_TO_UINT (g_hash_table_lookup (positions, record->superseded_by));
-          RsRecord *newer_record = newer > 0 ? g_ptr_array_index (records, newer - 1) : NULL;
-          RsRecordState newer_state = newer_record != NULL ? newer_record->state
-                                                           : RS_RECORD_STATE_DELETED;
-
-          /* A newer version that is not listed is a deleted draft. */
-          item->newer_version = newer_record != NULL ? versions[newer - 1] : item->version + 1;
-          item->newer_state = rs_records_display_state (newer_state);
-        }
+      describe_version (records, versions, positions, i, &version);
+      item->version = version.version;
+      item->created_at = version.created_at;
+      item->newer_version = version.newer_version;
+      item->newer_state = version.newer_state;
       entry = rs_store_outbox_get (store, record->instance_id, NULL);
       if (entry != NULL)
         {
@@ -816,4 +844,70 @@ rs_records_get_finish (GAsyncResult  *result,
                        GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+get_version_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = rs_store_list_records (source_object, NULL, &error);
+  g_autoptr(GHashTable) positions = NULL;
+  g_autofree guint *versions = NULL;
+  RsRecordVersion *version;
+  guint position;
+
+  if (records == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  positions = index_records (records);
+  position = GPOINTER_TO_UINT (g_hash_table_lookup (positions, task_data));
+  if (position == 0)
+    {
+      g_task_return_new_error (task, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND,
+                               _("This household record is no longer on the tablet."));
+      return;
+    }
+  versions = number_versions (records);
+  version = g_new0 (RsRecordVersion, 1);
+  describe_version (records, versions, positions, position - 1, version);
+  g_task_return_pointer (task, version, g_free);
+}
+
+/**
+ * rs_records_get_version_async:
+ * @instance_id: the record
+ *
+ * Numbers the record among the versions of its household, as the sync page does.
+ */
+void
+rs_records_get_version_async (RsStore             *store,
+                              const char          *instance_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_get_version_async);
+  g_task_set_task_data (task, g_strdup (instance_id), g_free);
+  g_task_run_in_thread (task, get_version_thread);
+}
+
+gboolean
+rs_records_get_version_finish (GAsyncResult     *result,
+                               RsRecordVersion  *out_version,
+                               GError          **error)
+{
+  g_autofree RsRecordVersion *version = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (version == NULL)
+    return FALSE;
+  if (out_version != NULL)
+    *out_version = *version;
+  return TRUE;
 }

@@ -147,6 +147,24 @@ void        rs_records_edit_sent_async    (RsStore             *store,
 RsRecord   *rs_records_edit_sent_finish   (GAsyncResult        *result,
                                            GError             **error);
 
+/* Where one record stands among the versions of its household (rs_version_numbers()). */
+typedef struct
+{
+  guint          version;         /* 1 for the first */
+  gint64         created_at;      /* when this version was made (µs since 1970) */
+  guint          newer_version;   /* the version that replaced this one, 0 if none */
+  RsDisplayState newer_state;     /* where that newer version stands */
+} RsRecordVersion;
+
+void        rs_records_get_version_async  (RsStore             *store,
+                                           const char          *instance_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    rs_records_get_version_finish (GAsyncResult        *result,
+                                           RsRecordVersion     *out_version,
+                                           GError             **error);
+
 /* One record, with its XML. */
 void        rs_records_get_async         (RsStore             *store,
                                           const char          *instance_id,

@@ -92,12 +92,23 @@ mark_version (AdwActionRow       *row,
   g_autofree char *line = version_line (record);
   g_autofree char *name = g_strdup_printf ("%s:%s", list_name, record->instance_id);
 
+  const char *tag_text = rs_format_version_tag (record->version, record->newer_version);
+  GtkWidget *tag;
+
   gtk_widget_set_name (GTK_WIDGET (row), name);
-  if (line == NULL)
+  if (line == NULL || tag_text == NULL)
     return;
   if (subtitle->len > 0)
     g_string_prepend_c (subtitle, '\n');
   g_string_prepend (subtitle, line);
+
+  tag = gtk_label_new (tag_text);
+  gtk_widget_set_name (tag, "version-tag");
+  gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (tag, "rs-version-tag");
+  if (record->newer_version > 0)
+    gtk_widget_add_css_class (tag, "rs-version-old");
+  adw_action_row_add_suffix (row, tag);
   if (record->newer_version > 0 && record->newer_state == RS_DISPLAY_STATE_SENT)
     gtk_widget_add_css_class (GTK_WIDGET (row), "rs-replaced");
 }

@@ -583,6 +583,19 @@ version_line_of_case (guint i)
                                  version_line_cases[i].newer_state);
 }
 
+START_TEST (test_version_tag)
+{
+  if (!use_language ("vi"))
+    ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
+  ck_assert_ptr_null (rs_format_version_tag (1, 0));
+  ck_assert_ptr_null (rs_format_version_tag (0, 0));
+  ck_assert_str_eq (rs_format_version_tag (2, 0), "Bản mới");
+  ck_assert_str_eq (rs_format_version_tag (3, 0), "Bản mới");
+  ck_assert_str_eq (rs_format_version_tag (1, 2), "Bản cũ");
+  ck_assert_str_eq (rs_format_version_tag (2, 3), "Bản cũ");
+}
+END_TEST
+
 /* One language per (forked) test: gettext keeps what it looked up in the first one. */
 START_TEST (test_version_line_en)
 {
@@ -631,6 +644,7 @@ format_suite (void)
   tcase_add_test (labels, test_sync_words);
   tcase_add_loop_test (labels, test_version_line_en, 0, G_N_ELEMENTS (version_line_cases));
   tcase_add_loop_test (labels, test_version_line_vi, 0, G_N_ELEMENTS (version_line_cases));
+  tcase_add_test (labels, test_version_tag);
   suite_add_tcase (suite, labels);
 
   tcase_add_loop_test (home, test_home_grouping, 0, G_N_ELEMENTS (grouping_queries));
