@@ -15,6 +15,7 @@
 #include "rs-server-auth.h"
 #include "rs-server-language.h"
 #include "rs-submission.h"
+#include "rs-xml.h"
 
 G_DEFINE_QUARK (rs-server-error-quark, rs_server_error)
 
@@ -1329,10 +1330,7 @@ rs_server_form_from_bytes (GBytes  *xml,
   xmlNode *head, *model, *instance, *root = NULL, *title;
   xmlChar *value;
 
-  doc = length > 0 && length < G_MAXINT
-        ? xmlReadMemory (data, (int) length, "form.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-        : NULL;
+  doc = rs_xml_read_memory (NULL, data, length, "form.xml", 0);
   if (doc == NULL)
     {
       g_set_error (error, RS_SERVER_ERROR, RS_SERVER_ERROR_CONFIG,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rs-openrosa-client.h"
+#include "rs-xml.h"
 
 G_DEFINE_QUARK (rs-openrosa-error-quark, rs_openrosa_error)
 
@@ -159,8 +160,7 @@ parse_xml (const char *body,
   if (body == NULL || length == 0 || length > G_MAXINT)
     return NULL;
   /* No network, no entity expansion, no DTD loading: this text comes from the network. */
-  return xmlReadMemory (body, (int) length, "response.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  return rs_xml_read_memory (NULL, body, length, "response.xml", 0);
 }
 
 static gboolean
