@@ -89,6 +89,11 @@ update_state (RsGeopointInput *self)
   gtk_spinner_set_spinning (self->spinner, searching);
 
   gtk_widget_set_visible (self->take_button, !searching);
+  /* The one thing to do on an empty question; once there is a position, just an option. */
+  if (has_value)
+    gtk_widget_remove_css_class (self->take_button, "suggested-action");
+  else
+    gtk_widget_add_css_class (self->take_button, "suggested-action");
   adw_button_content_set_label (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (
                                                                              self->take_button))),
                                 has_value ? _("Take again") : _("Take the position"));
@@ -109,7 +114,9 @@ fill_manual_entries (RsGeopointInput *self)
       g_autofree char *value = rs_geopoint_to_value (&point);
       g_auto(GStrv) parts = g_strsplit (value, " ", -1);
 
-      /* rs_geopoint_to_value() gives ASCII '.': what a GPS receiver shows too. */
+      /* Decimals with a comma, as the rest of the app writes them ('.' is accepted too). */
+      g_strdelimit (parts[0], ".", ',');
+      g_strdelimit (parts[1], ".", ',');
       gtk_editable_set_text (self->latitude_entry, parts[0]);
       gtk_editable_set_text (self->longitude_entry, parts[1]);
     }
@@ -276,6 +283,7 @@ action_button (const char *label,
   else
     gtk_button_set_label (GTK_BUTTON (button), label);
   gtk_widget_set_name (button, name);
+  gtk_widget_add_css_class (button, "rs-geopoint-button");
   g_signal_connect_swapped (button, "clicked", callback, self);
   return button;
 }
@@ -292,6 +300,7 @@ manual_entry (RsGeopointInput *self,
   GtkWidget *entry = gtk_entry_new ();
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "rs-geopoint-field");
   gtk_widget_set_name (entry, name);
   gtk_widget_add_css_class (entry, "rs-big-entry");
   gtk_widget_set_hexpand (entry, TRUE);
@@ -323,9 +332,9 @@ build_manual (RsGeopointInput *self)
   gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   self->latitude_entry = GTK_EDITABLE (manual_entry (self, grid, 0, _("Latitude"), "latitude",
-                                                     "16.8163"));
+                                                     "16,8163"));
   self->longitude_entry = GTK_EDITABLE (manual_entry (self, grid, 1, _("Longitude"), "longitude",
-                                                      "107.1003"));
+                                                      "107,1003"));
   gtk_label_set_wrap (GTK_LABEL (error), TRUE);
   gtk_label_set_xalign (GTK_LABEL (error), 0);
   gtk_widget_add_css_class (error, "rs-question-error");
@@ -426,16 +435,10 @@ rs_geopoint_input_init (RsGeopointInput *self)
   gtk_widget_set_name (message, "location-message");
   self->message_label = GTK_LABEL (message);
 
-  buttons = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (buttons), GTK_SELECTION_NONE);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (buttons), 3);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (buttons), 12);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (buttons), 12);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (buttons), FALSE);
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_halign (buttons, GTK_ALIGN_START);
   self->take_button = action_button (_("Take the position"), "find-location-symbolic",
                                      "take-location", G_CALLBACK (on_take_clicked), self);
-  gtk_widget_add_css_class (self->take_button, "suggested-action");
   gtk_widget_add_css_class (self->take_button, "pill");
   self->use_button = action_button (_("Use this position"), "object-select-symbolic",
                                     "use-location", G_CALLBACK (on_use_clicked), self);
@@ -449,10 +452,10 @@ rs_geopoint_input_init (RsGeopointInput *self)
   gtk_widget_add_css_class (self->clear_button, "pill");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->clear_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Clear the position"), -1);
-  gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->take_button);
-  gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->use_button);
-  gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->cancel_button);
-  gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->clear_button);
+  gtk_box_append (GTK_BOX (buttons), self->take_button);
+  gtk_box_append (GTK_BOX (buttons), self->use_button);
+  gtk_box_append (GTK_BOX (buttons), self->cancel_button);
+  gtk_box_append (GTK_BOX (buttons), self->clear_button);
 
   self->expander = build_manual (self);
 
