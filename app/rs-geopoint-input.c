@@ -104,6 +104,22 @@ update_state (RsGeopointInput *self)
 }
 
 static void
+set_manual_error_style (RsGeopointInput *self,
+                        gboolean         error)
+{
+  GtkWidget *entries[] = { GTK_WIDGET (self->latitude_entry), GTK_WIDGET (self->longitude_entry) };
+
+  gtk_widget_set_visible (GTK_WIDGET (self->manual_error), error);
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      if (error)
+        gtk_widget_add_css_class (entries[i], "error");
+      else
+        gtk_widget_remove_css_class (entries[i], "error");
+    }
+}
+
+static void
 fill_manual_entries (RsGeopointInput *self)
 {
   RsGeopoint point;
@@ -125,7 +141,7 @@ fill_manual_entries (RsGeopointInput *self)
       gtk_editable_set_text (self->latitude_entry, "");
       gtk_editable_set_text (self->longitude_entry, "");
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->manual_error), FALSE);
+  set_manual_error_style (self, FALSE);
   self->updating = FALSE;
 }
 
@@ -238,12 +254,12 @@ manual_typing_done (gpointer user_data)
   /* Both emptied: nothing to check (Clear removes the answer). */
   if (*lat_text == '\0' && *lon_text == '\0')
     {
-      gtk_widget_set_visible (GTK_WIDGET (self->manual_error), FALSE);
+      set_manual_error_style (self, FALSE);
       return G_SOURCE_REMOVE;
     }
   problem = rs_check_geopoint_input (latitude, longitude, &point);
   gtk_label_set_text (self->manual_error, problem != NULL ? problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->manual_error), problem != NULL);
+  set_manual_error_style (self, problem != NULL);
   if (problem == NULL)
     {
       g_autofree char *value = rs_geopoint_to_value (&point);
@@ -300,6 +316,7 @@ manual_entry (RsGeopointInput *self,
   GtkWidget *entry = gtk_entry_new ();
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (label, "rs-geopoint-field");
   gtk_widget_set_name (entry, name);
   gtk_widget_add_css_class (entry, "rs-big-entry");

@@ -84,10 +84,10 @@ end_search (RsLocation *self)
   /* Without a callback, GDBus sends these without waiting for an answer. */
   if (self->bus != NULL && self->client_path != NULL)
     {
-      if (self->started)
-        g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, GEOCLUE_CLIENT_IFACE,
-                                "Stop", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                                NULL, NULL);
+      /* Also when Start may still be on its way: Stop on a stopped client does nothing. */
+      g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, GEOCLUE_CLIENT_IFACE,
+                              "Stop", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                              NULL, NULL);
       if (self->client_created)
         g_dbus_connection_call (self->bus, GEOCLUE_NAME, GEOCLUE_MANAGER_PATH,
                                 GEOCLUE_MANAGER_IFACE, "DeleteClient",
