@@ -15,6 +15,10 @@
 #define GEOCLUE_LOCATION_IFACE "org.freedesktop.GeoClue2.Location"
 #define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
 
+/* The search's own timer bounds every call.  GDBus's default of 25 s is too short: GeoClue,
+ * just started by D-Bus activation, holds CreateClient while it waits for an agent (20 s). */
+#define NO_TIMEOUT G_MAXINT
+
 G_DEFINE_QUARK (rs-location-error-quark, rs_location_error)
 
 /**
@@ -234,7 +238,7 @@ read_location (RsLocation *self,
     return;
   g_dbus_connection_call (self->bus, GEOCLUE_NAME, path, PROPERTIES_IFACE, "GetAll",
                           g_variant_new ("(s)", GEOCLUE_LOCATION_IFACE),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
                           self->calls, on_location_read, g_object_ref (self->task));
 }
 
@@ -292,7 +296,7 @@ on_started (GObject      *source,
   /* A position GeoClue already had comes as the client's Location, maybe with no signal. */
   g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, PROPERTIES_IFACE, "Get",
                           g_variant_new ("(ss)", GEOCLUE_CLIENT_IFACE, "Location"),
-                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
                           self->calls, on_location_property, g_object_ref (task));
 }
 
@@ -310,8 +314,8 @@ on_accuracy_set (GObject      *source,
   if (!still_searching (self, task, error))
     return;
   g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, GEOCLUE_CLIENT_IFACE,
-                          "Start", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->calls,
-                          on_started, g_object_ref (task));
+                          "Start", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
+                          self->calls, on_started, g_object_ref (task));
 }
 
 static void
@@ -330,7 +334,7 @@ on_desktop_id_set (GObject      *source,
   g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, PROPERTIES_IFACE, "Set",
                           g_variant_new ("(ssv)", GEOCLUE_CLIENT_IFACE, "RequestedAccuracyLevel",
                                          g_variant_new_uint32 (RS_LOCATION_ACCURACY_LEVEL_EXACT)),
-                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->calls,
+                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT, self->calls,
                           on_accuracy_set, g_object_ref (task));
 }
 
@@ -369,7 +373,7 @@ on_client (GObject      *source,
   g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, PROPERTIES_IFACE, "Set",
                           g_variant_new ("(ssv)", GEOCLUE_CLIENT_IFACE, "DesktopId",
                                          g_variant_new_string (self->desktop_id)),
-                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->calls,
+                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT, self->calls,
                           on_desktop_id_set, g_object_ref (task));
 }
 
@@ -381,7 +385,7 @@ get_client (RsLocation *self,
   /* The first call may start GeoClue (D-Bus activation); the later ones need it running. */
   g_dbus_connection_call (self->bus, GEOCLUE_NAME, GEOCLUE_MANAGER_PATH, GEOCLUE_MANAGER_IFACE,
                           create ? "CreateClient" : "GetClient", NULL, G_VARIANT_TYPE ("(o)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, self->calls, on_client,
+                          G_DBUS_CALL_FLAGS_NONE, NO_TIMEOUT, self->calls, on_client,
                           g_object_ref (self->task));
 }
 
@@ -436,6 +440,13 @@ on_timeout (gpointer user_data)
   self->timeout_id = 0;
   if (self->have_best)
     succeed (self);
+  else if (!self->started)
+    /* GeoClue holds CreateClient or Start until an agent for the user is there (2.6 always
+     * waits for one): nothing to do with the sky. */
+    fail (self, g_error_new_literal (RS_LOCATION_ERROR, RS_LOCATION_ERROR_NO_SERVICE,
+                                     _("The tablet’s location service did not answer. Ask "
+                                       "technical support to check that GeoClue and its agent "
+                                       "are running, or enter the position by hand.")));
   else
     fail (self, g_error_new_literal (RS_LOCATION_ERROR, RS_LOCATION_ERROR_TIMEOUT,
                                      _("No position was found. Go outdoors to an open place, "

@@ -86,6 +86,8 @@ struct _RsFakeGeoclue
   GPtrArray       *clients;      /* Client* */
   gboolean         refuse;
   gboolean         old_api;
+  gboolean         no_agent;
+  GPtrArray       *held;         /* GDBusMethodInvocation* never answered (no agent) */
   guint            next_client_id;
   guint            n_clients;
   guint            n_started;
@@ -381,6 +383,12 @@ manager_method_call (GDBusConnection       *connection,
 {
   RsFakeGeoclue *fake = user_data;
 
+  /* GeoClue 2.6 creates no client until an agent for the user has registered. */
+  if (fake->no_agent && (g_str_equal (method, "GetClient") || g_str_equal (method, "CreateClient")))
+    {
+      g_ptr_array_add (fake->held, g_object_ref (invocation));
+      return;
+    }
   if (g_str_equal (method, "GetClient"))
     {
       Client *client = NULL;
@@ -467,6 +475,7 @@ rs_fake_geoclue_new (const char  *bus_address,
 
   fake->fixes = g_array_new (FALSE, FALSE, sizeof (Fix));
   fake->clients = g_ptr_array_new_with_free_func (client_free);
+  fake->held = g_ptr_array_new_with_free_func (g_object_unref);
   fake->info = g_dbus_node_info_new_for_xml (introspection_xml, error);
   if (fake->info == NULL)
     return NULL;
@@ -506,6 +515,12 @@ rs_fake_geoclue_free (RsFakeGeoclue *fake)
     return;
   if (fake->clients != NULL)
     g_ptr_array_unref (fake->clients);
+  for (guint i = 0; fake->held != NULL && i < fake->held->len; i++)
+    g_dbus_method_invocation_return_error_literal (g_object_ref (g_ptr_array_index (fake->held,
+                                                                                    i)),
+                                                   G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
+                                                   "GeoClue is stopping");
+  g_clear_pointer (&fake->held, g_ptr_array_unref);
   if (fake->manager_registration != 0)
     g_dbus_connection_unregister_object (fake->bus, fake->manager_registration);
   if (fake->bus != NULL)
@@ -552,6 +567,14 @@ rs_fake_geoclue_set_old_api (RsFakeGeoclue *fake,
                              gboolean       old_api)
 {
   fake->old_api = old_api;
+}
+
+/* No agent for the user: GetClient and CreateClient never answer, as with GeoClue 2.6. */
+void
+rs_fake_geoclue_set_no_agent (RsFakeGeoclue *fake,
+                              gboolean       no_agent)
+{
+  fake->no_agent = no_agent;
 }
 
 guint

@@ -22,6 +22,8 @@ void           rs_fake_geoclue_set_refuse     (RsFakeGeoclue *fake,
                                                gboolean       refuse);
 void           rs_fake_geoclue_set_old_api    (RsFakeGeoclue *fake,
                                                gboolean       old_api);
+void           rs_fake_geoclue_set_no_agent   (RsFakeGeoclue *fake,
+                                               gboolean       no_agent);
 
 /* What the app did. */
 guint          rs_fake_geoclue_get_n_clients  (RsFakeGeoclue *fake);

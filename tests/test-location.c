@@ -265,6 +265,25 @@ START_TEST (test_no_service)
 }
 END_TEST
 
+/* GeoClue 2.6 without an agent holds CreateClient: at the timeout, the message is about the
+ * service, not about going outdoors. */
+START_TEST (test_no_agent)
+{
+  Fixture fx = { 0 };
+  g_autoptr(GError) error = NULL;
+  RsGeopoint point = { 0 };
+
+  set_up (&fx, TRUE);
+  rs_fake_geoclue_set_no_agent (fx.fake, TRUE);
+  rs_location_set_timeout (fx.location, 300);
+  ck_assert (!find (&fx, NULL, &point, &error));
+  assert_error (error, RS_LOCATION_ERROR, RS_LOCATION_ERROR_NO_SERVICE);
+  ck_assert_ptr_nonnull (strstr (error->message, "did not answer"));
+  ck_assert_uint_eq (rs_fake_geoclue_get_n_clients (fx.fake), 0);
+  tear_down (&fx);
+}
+END_TEST
+
 /* GeoClue's configuration does not allow the app. */
 START_TEST (test_refused)
 {
@@ -391,6 +410,7 @@ location_suite (void)
   tcase_add_test (tc, test_accept_best);
   tcase_add_test (tc, test_no_service);
   tcase_add_test (tc, test_refused);
+  tcase_add_test (tc, test_no_agent);
   tcase_add_test (tc, test_cancel);
   tcase_add_test (tc, test_one_at_a_time);
   tcase_add_test (tc, test_old_geoclue);
