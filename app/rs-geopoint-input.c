@@ -15,28 +15,29 @@
 
 struct _RsGeopointInput
 {
-  GtkWidget     parent_instance;
+  GtkWidget         parent_instance;
 
-  GtkWidget    *box;
-  GtkLabel     *coordinates_label;
-  GtkWidget    *progress_box;
-  GtkSpinner   *spinner;
-  GtkLabel     *progress_label;
-  GtkLabel     *message_label;
-  GtkWidget    *take_button;
-  GtkWidget    *use_button;
-  GtkWidget    *cancel_button;
-  GtkWidget    *clear_button;
-  GtkWidget    *expander;
-  GtkEditable  *latitude_entry;
-  GtkEditable  *longitude_entry;
-  GtkLabel     *manual_error;
+  GtkWidget        *box;
+  GtkLabel         *coordinates_label;
+  GtkWidget        *progress_box;
+  GtkSpinner       *spinner;
+  GtkLabel         *progress_label;
+  GtkLabel         *message_label;
+  GtkWidget        *take_button;
+  AdwButtonContent *take_content;
+  GtkWidget        *use_button;
+  GtkWidget        *cancel_button;
+  GtkWidget        *clear_button;
+  GtkWidget        *expander;
+  GtkEditable      *latitude_entry;
+  GtkEditable      *longitude_entry;
+  GtkLabel         *manual_error;
 
-  RsLocation   *location;
-  GCancellable *cancellable;     /* the search in progress, or NULL */
-  char         *value;
-  guint         typing_source;
-  gboolean      updating;
+  RsLocation       *location;
+  GCancellable     *cancellable;   /* the search in progress, or NULL */
+  char             *value;
+  guint             typing_source;
+  gboolean          updating;
 };
 
 G_DEFINE_FINAL_TYPE (RsGeopointInput, rs_geopoint_input, GTK_TYPE_WIDGET)
@@ -94,8 +95,7 @@ update_state (RsGeopointInput *self)
     gtk_widget_remove_css_class (self->take_button, "suggested-action");
   else
     gtk_widget_add_css_class (self->take_button, "suggested-action");
-  adw_button_content_set_label (ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (
-                                                                             self->take_button))),
+  adw_button_content_set_label (self->take_content,
                                 has_value ? _("Take again") : _("Take the position"));
   gtk_widget_set_visible (self->use_button, searching);
   gtk_widget_set_sensitive (self->use_button, have_best);
@@ -124,6 +124,8 @@ fill_manual_entries (RsGeopointInput *self)
 {
   RsGeopoint point;
 
+  /* What was being typed gives way to the position taken or cleared. */
+  g_clear_handle_id (&self->typing_source, g_source_remove);
   self->updating = TRUE;
   if (rs_geopoint_parse (self->value, &point))
     {
@@ -457,15 +459,16 @@ rs_geopoint_input_init (RsGeopointInput *self)
   self->take_button = action_button (_("Take the position"), "find-location-symbolic",
                                      "take-location", G_CALLBACK (on_take_clicked), self);
   gtk_widget_add_css_class (self->take_button, "pill");
+  self->take_content = ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (self->take_button)));
   self->use_button = action_button (_("Use this position"), "object-select-symbolic",
                                     "use-location", G_CALLBACK (on_use_clicked), self);
   gtk_widget_add_css_class (self->use_button, "suggested-action");
   gtk_widget_add_css_class (self->use_button, "pill");
-  self->cancel_button = action_button (_("Cancel"), NULL, "cancel-location",
+  self->cancel_button = action_button (C_("location", "Cancel"), NULL, "cancel-location",
                                        G_CALLBACK (on_cancel_clicked), self);
   gtk_widget_add_css_class (self->cancel_button, "pill");
-  self->clear_button = action_button (_("Clear"), "edit-clear-symbolic", "clear-location",
-                                      G_CALLBACK (on_clear_clicked), self);
+  self->clear_button = action_button (C_("location", "Clear"), "edit-clear-symbolic",
+                                      "clear-location", G_CALLBACK (on_clear_clicked), self);
   gtk_widget_add_css_class (self->clear_button, "pill");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->clear_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Clear the position"), -1);
