@@ -1183,3 +1183,220 @@ rs_format_refusal_advice (int http_status)
                "unclear, call the district officer.");
     }
 }
+
+/* ---- versions after edits --------------------------------------------------------------- */
+
+static GHashTable *
+index_by_instance_id (const RsVersionLink *links,
+                      guint                n_links)
+{
+  GHashTable *index = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < n_links; i++)
+    {
+      if (links[i].instance_id != NULL && !g_hash_table_contains (index, links[i].instance_id))
+        g_hash_table_insert (index, (gpointer) links[i].instance_id, GUINT_TO_POINTER (i + 1));
+    }
+  return index;
+}
+
+/* The position of the version @link replaces, or -1 when it replaces none in the list. */
+static int
+replaced_position (GHashTable          *index,
+                   const RsVersionLink *link)
+{
+  gpointer found;
+
+  if (link->deprecated_id == NULL || *link->deprecated_id == '\0')
+    return -1;
+  found = g_hash_table_lookup (index, link->deprecated_id);
+  return found != NULL ? (int) GPOINTER_TO_UINT (found) - 1 : -1;
+}
+
+/**
+ * rs_version_numbers:
+ * @links: (array length=n_links): the records of the tablet, in any order
+ * @n_links: how many
+ *
+ * Numbers each record by following meta/deprecatedID back to the first version: a record that
+ * replaces none is version 1, the one that replaces it version 2, and so on. A replaced record
+ * that is not in @links (e.g. sent from another tablet) still counts as one version. A loop of
+ * links, which the store never makes, stops after going round once.
+ *
+ * Returns: (transfer full) (array length=n_links): the version of each record.
+ */
+guint *
+rs_version_numbers (const RsVersionLink *links,
+                    guint                n_links)
+{
+  g_autoptr(GHashTable) index = index_by_instance_id (links, n_links);
+  guint *numbers = g_new0 (guint, MAX (n_links, 1));
+
+  for (guint i = 0; i < n_links; i++)
+    {
+      guint version = 1;
+      int current = (int) i;
+
+      while (version <= n_links
+             && links[current].deprecated_id != NULL && *links[current].deprecated_id != '\0')
+        {
+          version++;
+          current = replaced_position (index, &links[current]);
+          if (current < 0)
+            break;
+        }
+      numbers[i] = version;
+    }
+  return numbers;
+}
+
+/**
+ * rs_version_order:
+ * @links: (array length=n_links): the rows of one list, in the order they are shown
+ * @n_links: how many
+ *
+ * Keeps the order of @links but moves every replaced version just below the version that
+ * replaced it, so that the versions of one household read together, newest first.
+ *
+ * Returns: (transfer full) (array length=n_links): the positions in @links, in the new order.
+ */
+guint *
+rs_version_order (const RsVersionLink *links,
+                  guint                n_links)
+{
+  g_autoptr(GHashTable) index = index_by_instance_id (links, n_links);
+  g_autofree int *replaced_by = g_new (int, MAX (n_links, 1));
+  g_autofree gboolean *placed = g_new0 (gboolean, MAX (n_links, 1));
+  guint *order = g_new0 (guint, MAX (n_links, 1));
+  guint n_placed = 0;
+
+  for (guint i = 0; i < n_links; i++)
+    replaced_by[i] = -1;
+  for (guint i = 0; i < n_links; i++)
+    {
+      int older = replaced_position (index, &links[i]);
+
+      if (older >= 0 && (guint) older != i && replaced_by[older] < 0)
+        replaced_by[older] = (int) i;
+    }
+
+  /* Two passes: the newest version of each household with its older ones, then whatever a loop
+   * of links left out, where it was. */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n_links; i++)
+      {
+        int current = (int) i;
+
+        if (placed[i] || (pass == 0 && replaced_by[i] >= 0))
+          continue;
+        while (current >= 0 && !placed[current])
+          {
+            placed[current] = TRUE;
+            order[n_placed++] = (guint) current;
+            current = replaced_position (index, &links[current]);
+          }
+      }
+  g_assert (n_placed == n_links);
+  return order;
+}
+
+/* The formats stay literal in each branch so that the compiler checks them. */
+static void
+append_replaced (GString        *line,
+                 guint           newer_version,
+                 RsDisplayState  newer_state)
+{
+  switch (newer_state)
+    {
+    case RS_DISPLAY_STATE_DRAFT:
+    case RS_DISPLAY_STATE_ASSIGNED:
+      /* TRANSLATORS: %u is the number of the newer version, e.g. 2 */
+      g_string_append_printf (line, _("Being corrected as version %u (not finished)"),
+                              newer_version);
+      break;
+    case RS_DISPLAY_STATE_FINALIZED:
+      /* TRANSLATORS: %u is the number of the newer version, e.g. 2 */
+      g_string_append_printf (line, _("Version %u waits to be sent; the district keeps this one "
+                                      "until then"), newer_version);
+      break;
+    case RS_DISPLAY_STATE_NEEDS_ATTENTION:
+      /* TRANSLATORS: %u is the number of the newer version, e.g. 2 */
+      g_string_append_printf (line, _("Version %u was refused by the server; the district still "
+                                      "has this one"), newer_version);
+      break;
+    case RS_DISPLAY_STATE_SENT:
+    default:
+      /* TRANSLATORS: %u is the number of the newer version, e.g. 2 */
+      g_string_append_printf (line, _("Replaced by version %u"), newer_version);
+      break;
+    }
+}
+
+/**
+ * rs_format_version_line:
+ * @version: this record's version (rs_version_numbers()); 0 is taken as 1
+ * @edited_at: (nullable): when this version was made from the previous one
+ * @newer_version: the version that replaced this one, or 0 when this is the newest
+ * @newer_state: where that newer version stands
+ *
+ * The line a list row shows so that two versions of one household never look like the same
+ * household sent twice: "Version 2 – edited on 24/11" for an edit, "Version 1 · Replaced by
+ * version 2" for what it replaced.
+ *
+ * Returns: (transfer full) (nullable): the line, or %NULL for a household never edited.
+ */
+char *
+rs_format_version_line (guint           version,
+                        GDateTime      *edited_at,
+                        guint           newer_version,
+                        RsDisplayState  newer_state)
+{
+  g_autoptr(GString) line = NULL;
+
+  version = MAX (version, 1);
+  if (version == 1 && newer_version == 0)
+    return NULL;
+
+  line = g_string_new (NULL);
+  if (version > 1 && edited_at != NULL)
+    {
+      g_autofree char *day = g_date_time_format (edited_at, "%d/%m");
+
+      /* TRANSLATORS: a corrected household record; %u is its version number, %s the day and
+       * month it was corrected, e.g. "Version 2 – edited on 24/11" */
+      g_string_append_printf (line, _("Version %u – edited on %s"), version, day);
+    }
+  else
+    {
+      /* TRANSLATORS: the version number of a household record, e.g. "Version 1" */
+      g_string_append_printf (line, _("Version %u"), version);
+    }
+  if (newer_version > 0)
+    {
+      g_string_append (line, " · ");
+      append_replaced (line, newer_version, newer_state);
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/**
+ * rs_format_version_tag:
+ * @version: this record's version; 0 is taken as 1
+ * @newer_version: the version that replaced this one, or 0 when this is the newest
+ *
+ * The word on the small tag of a row, to tell at a glance which of two rows of one household
+ * is the one that counts.
+ *
+ * Returns: (transfer none) (nullable): "Old version", "New version", or %NULL for a household
+ *   never edited.
+ */
+const char *
+rs_format_version_tag (guint version,
+                       guint newer_version)
+{
+  if (newer_version > 0)
+    return _("Old version");
+  if (version > 1)
+    return _("New version");
+  return NULL;
+}

@@ -99,6 +99,7 @@ typedef struct
   RsDisplayState    state;
   RsClassification  classification;
   char             *search_key;     /* folded name, village and code */
+  guint             version;        /* 2, 3… for an edit after sending; 0 or 1 for the first */
 } RsHomeItem;
 
 RsHomeItem *rs_home_item_new  (const char       *id,
@@ -127,6 +128,25 @@ gboolean   rs_home_item_matches   (const RsHomeItem *item,
 /* The sync page. */
 const char       *rs_format_sync_event          (const char  *event);
 const char       *rs_format_refusal_advice      (int          http_status);
+
+/* Versions of one household after edits after sending: each new version names the one it
+ * replaces (meta/deprecatedID), the first is version 1. */
+typedef struct
+{
+  const char *instance_id;
+  const char *deprecated_id;  /* the version this one replaces, or NULL */
+} RsVersionLink;
+
+guint            *rs_version_numbers            (const RsVersionLink *links,
+                                                 guint                n_links);
+guint            *rs_version_order              (const RsVersionLink *links,
+                                                 guint                n_links);
+char             *rs_format_version_line        (guint                version,
+                                                 GDateTime           *edited_at,
+                                                 guint                newer_version,
+                                                 RsDisplayState       newer_state);
+const char       *rs_format_version_tag         (guint                version,
+                                                 guint                newer_version);
 
 /* First-start setup. */
 char            **rs_split_villages             (const char  *text);

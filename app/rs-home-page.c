@@ -71,6 +71,14 @@ rs_home_entry_new_item (const RsHomeItem *item)
   self->classification = item->classification;
   if (*item->household_code != '\0')
     g_string_append_printf (details, " · %s", item->household_code);
+  /* A corrected household says so, since Today shows only its newest version. */
+  if (item->version > 1)
+    {
+      g_autofree char *version = rs_format_version_line (item->version, NULL, 0,
+                                                         RS_DISPLAY_STATE_SENT);
+
+      g_string_append_printf (details, " · %s", version);
+    }
   self->details = g_string_free (details, FALSE);
   return self;
 }

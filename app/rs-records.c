@@ -134,6 +134,63 @@ is_today (gint64 wall_us,
          && g_date_time_get_day_of_year (when) == today_day_of_year;
 }
 
+/* The version of each of @records, from the chain of meta/deprecatedID. */
+static guint *
+number_versions (GPtrArray *records)
+{
+  g_autofree RsVersionLink *links = g_new0 (RsVersionLink, MAX (records->len, 1));
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      RsRecord *record = g_ptr_array_index (records, i);
+
+      links[i].instance_id = record->instance_id;
+      links[i].deprecated_id = record->deprecated_id;
+    }
+  return rs_version_numbers (links, records->len);
+}
+
+/* instanceID → position + 1 in @records. */
+static GHashTable *
+index_records (GPtrArray *records)
+{
+  GHashTable *positions = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      RsRecord *record = g_ptr_array_index (records, i);
+
+      g_hash_table_insert (positions, record->instance_id, GUINT_TO_POINTER (i + 1));
+    }
+  return positions;
+}
+
+static void
+describe_version (GPtrArray       *records,
+                  const guint     *versions,
+                  GHashTable      *positions,
+                  guint            i,
+                  RsRecordVersion *out)
+{
+  RsRecord *record = g_ptr_array_index (records, i);
+
+  out->version = versions[i];
+  out->created_at = record->created_at;
+  out->newer_version = 0;
+  out->newer_state = RS_DISPLAY_STATE_SENT;
+  if (record->superseded_by != NULL)
+    {
+      guint newer = GPOINTER_TO_UINT (g_hash_table_lookup (positions, record->superseded_by));
+      RsRecord *newer_record = newer > 0 ? g_ptr_array_index (records, newer - 1) : NULL;
+
+      /* A newer version that is not listed is a deleted draft. */
+      out->newer_version = newer_record != NULL ? versions[newer - 1] : out->version + 1;
+      out->newer_state = rs_records_display_state (newer_record != NULL
+                                                   ? newer_record->state
+                                                   : RS_RECORD_STATE_DELETED);
+    }
+}
+
 static void
 load_home_thread (GTask        *task,
                   gpointer      source_object,
@@ -145,6 +202,7 @@ load_home_thread (GTask        *task,
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GPtrArray) assignments = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree guint *versions = NULL;
   RsOutboxCounts counts = { 0 };
   RsHomeData *data;
 
@@ -161,19 +219,21 @@ load_home_thread (GTask        *task,
 
   data = g_new0 (RsHomeData, 1);
   data->items = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_home_item_free);
+  versions = number_versions (records);
   for (guint i = 0; i < records->len; i++)
     {
       RsRecord *record = g_ptr_array_index (records, i);
+      RsHomeItem *item;
 
       /* An edited sent record lives on as its newer version. */
       if (record->superseded_by != NULL || record->state == RS_RECORD_STATE_DELETED)
         continue;
-      g_ptr_array_add (data->items,
-                       rs_home_item_new (record->instance_id, record->summary.head_name,
-                                         record->summary.village, record->summary.household_code,
-                                         rs_records_display_state (record->state),
-                                         rs_classification_from_string (
-                                           record->summary.classification)));
+      item = rs_home_item_new (record->instance_id, record->summary.head_name,
+                               record->summary.village, record->summary.household_code,
+                               rs_records_display_state (record->state),
+                               rs_classification_from_string (record->summary.classification));
+      item->version = versions[i];
+      g_ptr_array_add (data->items, item);
       if (record->state != RS_RECORD_STATE_DRAFT
           && is_today (record->updated_at, g_date_time_get_year (now),
                        g_date_time_get_day_of_year (now)))
@@ -224,6 +284,7 @@ sync_record_free (RsSyncRecord *record)
   g_free (record->head_name);
   g_free (record->village);
   g_free (record->message);
+  g_free (record->deprecated_id);
   g_free (record);
 }
 
@@ -249,6 +310,28 @@ compare_newest_first (gconstpointer a,
   return (x->updated_at < y->updated_at) - (x->updated_at > y->updated_at);
 }
 
+/* Moves each replaced version of @list just below the version that replaced it. */
+static void
+group_versions (GPtrArray *list)
+{
+  g_autofree RsVersionLink *links = g_new0 (RsVersionLink, MAX (list->len, 1));
+  g_autofree guint *order = NULL;
+  g_autofree gpointer *rows = g_new (gpointer, MAX (list->len, 1));
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      RsSyncRecord *record = g_ptr_array_index (list, i);
+
+      links[i].instance_id = record->instance_id;
+      links[i].deprecated_id = record->deprecated_id;
+    }
+  order = rs_version_order (links, list->len);
+  for (guint i = 0; i < list->len; i++)
+    rows[i] = list->pdata[order[i]];
+  for (guint i = 0; i < list->len; i++)
+    list->pdata[i] = rows[i];
+}
+
 static void
 load_sync_thread (GTask        *task,
                   gpointer      source_object,
@@ -258,6 +341,8 @@ load_sync_thread (GTask        *task,
   RsStore *store = source_object;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GHashTable) positions = NULL;
+  g_autofree guint *versions = NULL;
   g_autoptr(RsSyncData) data = g_new0 (RsSyncData, 1);
 
   data->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_record_free);
@@ -277,10 +362,15 @@ load_sync_thread (GTask        *task,
       return;
     }
 
+  /* Drafts are not listed, but a draft that replaces a sent version still numbers it. */
+  versions = number_versions (records);
+  positions = index_records (records);
+
   for (guint i = 0; i < records->len; i++)
     {
       RsRecord *record = g_ptr_array_index (records, i);
       g_autoptr(RsOutboxEntry) entry = NULL;
+      RsRecordVersion version;
       RsSyncRecord *item;
       GPtrArray *target;
 
@@ -307,6 +397,12 @@ load_sync_thread (GTask        *task,
       item->village = g_strdup (record->summary.village);
       item->state = record->state;
       item->updated_at = record->updated_at;
+      item->deprecated_id = g_strdup (record->deprecated_id);
+      describe_version (records, versions, positions, i, &version);
+      item->version = version.version;
+      item->created_at = version.created_at;
+      item->newer_version = version.newer_version;
+      item->newer_state = version.newer_state;
       entry = rs_store_outbox_get (store, record->instance_id, NULL);
       if (entry != NULL)
         {
@@ -319,6 +415,9 @@ load_sync_thread (GTask        *task,
       g_ptr_array_add (target, item);
     }
   g_ptr_array_sort (data->sent, compare_newest_first);
+  group_versions (data->sent);
+  group_versions (data->waiting);
+  group_versions (data->refused);
   g_task_return_pointer (task, g_steal_pointer (&data), (GDestroyNotify) rs_sync_data_free);
 }
 
@@ -745,4 +844,70 @@ rs_records_get_finish (GAsyncResult  *result,
                        GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+get_version_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = rs_store_list_records (source_object, NULL, &error);
+  g_autoptr(GHashTable) positions = NULL;
+  g_autofree guint *versions = NULL;
+  RsRecordVersion *version;
+  guint position;
+
+  if (records == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  positions = index_records (records);
+  position = GPOINTER_TO_UINT (g_hash_table_lookup (positions, task_data));
+  if (position == 0)
+    {
+      g_task_return_new_error (task, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND,
+                               _("This household record is no longer on the tablet."));
+      return;
+    }
+  versions = number_versions (records);
+  version = g_new0 (RsRecordVersion, 1);
+  describe_version (records, versions, positions, position - 1, version);
+  g_task_return_pointer (task, version, g_free);
+}
+
+/**
+ * rs_records_get_version_async:
+ * @instance_id: the record
+ *
+ * Numbers the record among the versions of its household, as the sync page does.
+ */
+void
+rs_records_get_version_async (RsStore             *store,
+                              const char          *instance_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, rs_records_get_version_async);
+  g_task_set_task_data (task, g_strdup (instance_id), g_free);
+  g_task_run_in_thread (task, get_version_thread);
+}
+
+gboolean
+rs_records_get_version_finish (GAsyncResult     *result,
+                               RsRecordVersion  *out_version,
+                               GError          **error)
+{
+  g_autofree RsRecordVersion *version = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (version == NULL)
+    return FALSE;
+  if (out_version != NULL)
+    *out_version = *version;
+  return TRUE;
 }

@@ -53,6 +53,13 @@ typedef struct
   char          *message;         /* the server's message or the transfer error */
   guint          attempts;
   gint64         next_attempt_at;
+  /* Versions after edits (rs_version_numbers()): two versions of one household must not look
+   * like the same household sent twice. */
+  char          *deprecated_id;   /* the version this one replaces, or NULL */
+  guint          version;         /* 1 for the first */
+  gint64         created_at;      /* when this version was made (µs since 1970) */
+  guint          newer_version;   /* the version that replaced this one, 0 if none */
+  RsDisplayState newer_state;     /* where that newer version stands */
 } RsSyncRecord;
 
 typedef struct
@@ -60,7 +67,8 @@ typedef struct
   RsOutboxCounts counts;
   GPtrArray     *waiting;        /* (element-type RsSyncRecord) finalized, not sent yet */
   GPtrArray     *refused;        /* (element-type RsSyncRecord) parked by the server */
-  GPtrArray     *sent;           /* (element-type RsSyncRecord) newest first */
+  GPtrArray     *sent;           /* (element-type RsSyncRecord) newest first, each replaced
+                                  * version just below the version that replaced it */
   GPtrArray     *log;            /* (element-type RsSyncLogEntry) newest first */
 } RsSyncData;
 
@@ -137,6 +145,24 @@ void        rs_records_edit_sent_async    (RsStore             *store,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
 RsRecord   *rs_records_edit_sent_finish   (GAsyncResult        *result,
+                                           GError             **error);
+
+/* Where one record stands among the versions of its household (rs_version_numbers()). */
+typedef struct
+{
+  guint          version;         /* 1 for the first */
+  gint64         created_at;      /* when this version was made (µs since 1970) */
+  guint          newer_version;   /* the version that replaced this one, 0 if none */
+  RsDisplayState newer_state;     /* where that newer version stands */
+} RsRecordVersion;
+
+void        rs_records_get_version_async  (RsStore             *store,
+                                           const char          *instance_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    rs_records_get_version_finish (GAsyncResult        *result,
+                                           RsRecordVersion     *out_version,
                                            GError             **error);
 
 /* One record, with its XML. */

@@ -15,6 +15,7 @@ struct _RsResultPage
 
   GtkWidget         *box;
   AdwWindowTitle    *window_title;
+  GtkLabel          *version_label;
   GtkScrolledWindow *scroller;
   GtkBox            *content;
   GtkButton         *finalize_button;
@@ -288,6 +289,7 @@ rs_result_page_class_init (RsResultPageClass *klass)
                                                "/io/github/rasoat/Rasoat/rs-result-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, box);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, window_title);
+  gtk_widget_class_bind_template_child (widget_class, RsResultPage, version_label);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, content);
   gtk_widget_class_bind_template_child (widget_class, RsResultPage, finalize_button);
@@ -300,4 +302,22 @@ static void
 rs_result_page_init (RsResultPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * rs_result_page_set_version:
+ * @version_line: (nullable): rs_format_version_line() of the record shown, or %NULL for a
+ *   household never edited
+ *
+ * Says which version of the household this is, above the result, so that an older version
+ * opened from the sync page is not taken for the one that counts.
+ */
+void
+rs_result_page_set_version (RsResultPage *self,
+                            const char   *version_line)
+{
+  g_return_if_fail (RS_IS_RESULT_PAGE (self));
+  gtk_label_set_text (self->version_label, version_line != NULL ? version_line : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->version_label),
+                          version_line != NULL && *version_line != '\0');
 }

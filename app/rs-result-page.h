@@ -26,5 +26,7 @@ void rs_result_page_show (RsResultPage  *self,
                           const char    *head_name,
                           const char    *support_needs,
                           RsResultMode   mode);
+void rs_result_page_set_version (RsResultPage  *self,
+                                 const char    *version_line);
 
 G_END_DECLS

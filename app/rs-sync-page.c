@@ -68,6 +68,62 @@ record_title (const RsSyncRecord *record)
                                                                   : _("Head’s name not given");
 }
 
+/* "Version 2 – edited on 24/11", "Version 1 · Replaced by version 2", or NULL for a household
+ * never edited: two versions of one household must not look like one household sent twice. */
+static char *
+version_line (const RsSyncRecord *record)
+{
+  g_autoptr(GDateTime) edited = NULL;
+
+  if (record->created_at > 0)
+    edited = g_date_time_new_from_unix_local (record->created_at / G_USEC_PER_SEC);
+  return rs_format_version_line (record->version, edited, record->newer_version,
+                                 record->newer_state);
+}
+
+/* Puts the version line first in @subtitle, names the row after the record for tests and
+ * dims a version the district has already replaced. */
+static void
+mark_version (AdwActionRow       *row,
+              const char         *list_name,
+              const RsSyncRecord *record,
+              GString            *subtitle)
+{
+  g_autofree char *line = version_line (record);
+  g_autofree char *name = g_strdup_printf ("%s:%s", list_name, record->instance_id);
+
+  const char *tag_text = rs_format_version_tag (record->version, record->newer_version);
+  GtkWidget *tag;
+
+  gtk_widget_set_name (GTK_WIDGET (row), name);
+  if (line == NULL || tag_text == NULL)
+    return;
+  if (subtitle->len > 0)
+    g_string_prepend_c (subtitle, '\n');
+  g_string_prepend (subtitle, line);
+
+  tag = gtk_label_new (tag_text);
+  gtk_widget_set_name (tag, "version-tag");
+  gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (tag, "rs-version-tag");
+  if (record->newer_version > 0)
+    gtk_widget_add_css_class (tag, "rs-version-old");
+  adw_action_row_add_suffix (row, tag);
+  if (record->newer_version > 0 && record->newer_state == RS_DISPLAY_STATE_SENT)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "rs-replaced");
+}
+
+/* "Open Cà Văn Thương", and for versions "Open Cà Văn Thương, version 2". */
+static char *
+open_label (const RsSyncRecord *record)
+{
+  if (record->version > 1 || record->newer_version > 0)
+    /* TRANSLATORS: a button's spoken name: the head of household's name, a version number */
+    return g_strdup_printf (_("Open %s, version %u"), record_title (record),
+                            MAX (record->version, 1));
+  return g_strdup_printf (_("Open %s"), record_title (record));
+}
+
 static void
 on_send_again_clicked (GtkButton *button,
                        gpointer   user_data)
@@ -122,6 +178,7 @@ refused_row (RsSyncPage         *self,
     g_string_append_printf (subtitle, " (HTTP %d)", record->http_status);
   g_string_append_c (subtitle, '\n');
   g_string_append (subtitle, rs_format_refusal_advice (record->http_status));
+  mark_version (row, "refused", record, subtitle);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), record_title (record));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -159,6 +216,7 @@ waiting_row (RsSyncPage         *self,
           g_string_append_printf (subtitle, _("Sent again automatically after %s"), next);
         }
     }
+  mark_version (row, "waiting", record, subtitle);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), record_title (record));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (row, subtitle->str);
@@ -172,12 +230,15 @@ sent_row (RsSyncPage         *self,
 {
   AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
   g_autofree char *when = format_time (record->updated_at);
-  g_autofree char *subtitle = g_strdup_printf (_("Sent %s"), when);
-  g_autofree char *accessible = g_strdup_printf (_("Open %s"), record_title (record));
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  g_autofree char *accessible = open_label (record);
 
+  g_string_append_printf (subtitle, _("Sent %s"), when);
+  mark_version (row, "sent", record, subtitle);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), record_title (record));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (row, subtitle);
+  adw_action_row_set_subtitle (row, subtitle->str);
+  adw_action_row_set_subtitle_lines (row, 0);
   adw_action_row_add_suffix (row, row_button (self, _("_Open"), accessible, record,
                                               G_CALLBACK (on_open_clicked)));
   return GTK_WIDGET (row);

@@ -37,6 +37,7 @@ struct _RsWindow
   RsForm               *form;
   RsScorer             *scorer;
   RsResultMode          record_mode;   /* of the record open in the interview page */
+  char                 *version_for;   /* the record whose version the result page says */
 };
 
 G_DEFINE_FINAL_TYPE (RsWindow, rs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -566,6 +567,58 @@ show_interview (RsWindow *self)
   gtk_stack_set_visible_child_name (self->pages, "interview");
 }
 
+typedef struct
+{
+  RsWindow *self;
+  char     *instance_id;
+} VersionRequest;
+
+static void
+on_version_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  VersionRequest *request = user_data;
+  RsRecordVersion version;
+
+  /* The line only adds to what the page shows: when it cannot be read, the page goes without. */
+  if (rs_records_get_version_finish (result, &version, NULL)
+      && g_strcmp0 (request->instance_id, request->self->version_for) == 0)
+    {
+      g_autoptr(GDateTime) edited = NULL;
+      g_autofree char *line = NULL;
+
+      if (version.created_at > 0)
+        edited = g_date_time_new_from_unix_local (version.created_at / G_USEC_PER_SEC);
+      line = rs_format_version_line (version.version, edited, version.newer_version,
+                                     version.newer_state);
+      rs_result_page_set_version (request->self->result_page, line);
+    }
+  g_object_unref (request->self);
+  g_free (request->instance_id);
+  g_free (request);
+}
+
+/* The result page says which version of its household @instance_id is (nothing for a household
+ * never edited), once the store has answered. */
+static void
+load_version (RsWindow   *self,
+              const char *instance_id)
+{
+  VersionRequest *request;
+
+  rs_result_page_set_version (self->result_page, NULL);
+  g_free (self->version_for);
+  self->version_for = g_strdup (instance_id);
+  if (self->store == NULL || instance_id == NULL)
+    return;
+  request = g_new0 (VersionRequest, 1);
+  request->self = g_object_ref (self);
+  request->instance_id = g_strdup (instance_id);
+  rs_records_get_version_async (self->store, instance_id, self->cancellable, on_version_loaded,
+                                request);
+}
+
 static void
 on_draft_created (GObject      *source,
                   GAsyncResult *result,
@@ -584,6 +637,7 @@ on_draft_created (GObject      *source,
       return;
     }
   self->record_mode = RS_RESULT_MODE_DRAFT;
+  load_version (self, NULL);
   rs_interview_page_open (self->interview_page, self->store,
                           g_steal_pointer (&opening->session),
                           g_steal_pointer (&opening->live_score), NULL, FALSE);
@@ -699,6 +753,7 @@ on_record_loaded (GObject      *source,
       return;
     }
   draft = record->state == RS_RECORD_STATE_DRAFT;
+  load_version (self, record->instance_id);
   switch (record->state)
     {
     case RS_RECORD_STATE_DRAFT:
@@ -773,6 +828,7 @@ on_new_version_created (GObject      *source,
       return;
     }
   self->record_mode = RS_RESULT_MODE_DRAFT;
+  load_version (self, record->instance_id);
   rs_interview_page_open (self->interview_page, self->store,
                           g_steal_pointer (&opening->session),
                           g_steal_pointer (&opening->live_score), NULL, FALSE);
@@ -1032,6 +1088,7 @@ rs_window_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->device_id, g_free);
+  g_clear_pointer (&self->version_for, g_free);
   G_OBJECT_CLASS (rs_window_parent_class)->dispose (object);
 }
 

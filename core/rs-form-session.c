@@ -4,6 +4,7 @@
 
 #include "rs-form-session.h"
 #include "rs-form-private.h"
+#include "rs-xml.h"
 
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
@@ -1196,7 +1197,6 @@ parse_saved (RsForm            *form,
              gssize             length,
              GError           **error)
 {
-  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
   xmlDocPtr saved;
   xmlNodePtr saved_root;
 
@@ -1204,9 +1204,7 @@ parse_saved (RsForm            *form,
     length = strlen (xml);
   if (length > G_MAXINT)
     length = G_MAXINT;
-  saved = parser != NULL
-          ? xmlCtxtReadMemory (parser, xml, (int) length, "instance.xml", NULL, options)
-          : xmlReadMemory (xml, (int) length, "instance.xml", NULL, options);
+  saved = rs_xml_read_memory (parser, xml, length, "instance.xml", 0);
   saved_root = saved != NULL ? xmlDocGetRootElement (saved) : NULL;
   if (saved_root == NULL)
     {

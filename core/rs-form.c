@@ -4,6 +4,7 @@
 
 #include "rs-form-private.h"
 #include "rs-xpath-functions.h"
+#include "rs-xml.h"
 
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
@@ -1699,13 +1700,6 @@ form_new (void)
   return form;
 }
 
-static void
-quiet_generic_error (void       *context,
-                     const char *message,
-                     ...)
-{
-}
-
 RsForm *
 rs_form_new_from_data (const char  *data,
                        gsize        length,
@@ -1715,8 +1709,6 @@ rs_form_new_from_data (const char  *data,
   xmlParserCtxtPtr parser;
   xmlNodePtr html, head = NULL, body = NULL, model = NULL;
   Loader loader = { 0 };
-  xmlGenericErrorFunc old_error_func;
-  void *old_error_context;
   gboolean ok;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -1730,13 +1722,8 @@ rs_form_new_from_data (const char  *data,
   form = form_new ();
   parser = xmlNewParserCtxt ();
   /* libxml2 prints some encoding errors itself; the GError below reports them. */
-  old_error_func = xmlGenericError;
-  old_error_context = xmlGenericErrorContext;
-  xmlSetGenericErrorFunc (NULL, quiet_generic_error);
-  form->form_doc = xmlCtxtReadMemory (parser, data != NULL ? data : "", (int) length, "form.xml",
-                                      NULL, XML_PARSE_NONET | XML_PARSE_NOERROR
-                                      | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
-  xmlSetGenericErrorFunc (old_error_context, old_error_func);
+  form->form_doc = rs_xml_read_memory (parser, data != NULL ? data : "", length, "form.xml",
+                                       XML_PARSE_BIG_LINES);
   if (form->form_doc == NULL)
     {
       xmlErrorPtr xml_error = xmlCtxtGetLastError (parser);

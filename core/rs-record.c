@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rs-record.h"
+#include "rs-xml.h"
 
 G_DEFINE_QUARK (rs-instance-error-quark, rs_instance_error)
 
@@ -388,9 +389,7 @@ rs_instance_info_parse (GBytes  *xml,
   if (size > G_MAXINT)
     size = 0;
   /* No network, no entity expansion, no DTD loading: instances come from files and tablets. */
-  doc = size > 0 ? xmlReadMemory (data, (int) size, NULL, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-                 : NULL;
+  doc = rs_xml_read_memory (NULL, data, size, NULL, 0);
   root = doc != NULL ? xmlDocGetRootElement (doc) : NULL;
   if (root == NULL)
     {

@@ -14,6 +14,7 @@
 
 #include "rs-store-private.h"
 #include "rs-text.h"
+#include "rs-xml.h"
 
 static gboolean
 write_file (const char  *path,
@@ -232,8 +233,7 @@ find_declared_repeats (GBytes     *xform,
 
   if (size == 0 || size > G_MAXINT)
     return;
-  doc = xmlReadMemory (data, (int) size, NULL, NULL,
-                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  doc = rs_xml_read_memory (NULL, data, size, NULL, 0);
   if (doc == NULL)
     return;
   context = xmlXPathNewContext (doc);
@@ -393,10 +393,7 @@ export_csv_form (RsStore      *self,
       if (!g_str_equal (record->form_id, form_id) || record->instance_xml == NULL)
         continue;
       data = g_bytes_get_data (record->instance_xml, &size);
-      doc = size > 0 && size <= G_MAXINT
-              ? xmlReadMemory (data, (int) size, NULL, NULL,
-                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-              : NULL;
+      doc = rs_xml_read_memory (NULL, data, size, NULL, 0);
       if (doc == NULL || xmlDocGetRootElement (doc) == NULL)
         {
           g_warning ("Export: the instance of %s is not readable XML; left out",

@@ -2096,7 +2096,9 @@ fail:
  * rs_store_delete_draft:
  *
  * Deletes a draft's answers (secure_delete overwrites them) but keeps a tombstone: the
- * instanceID, the list fields, the times and the audit log, with a "deleted" audit row.
+ * instanceID, the list fields, the times and the audit log, with a "deleted" audit row. A
+ * deleted draft of a new version gives the version it was to replace back its place: that one
+ * is no longer superseded and can be corrected again.
  */
 gboolean
 rs_store_delete_draft (RsStore     *self,
@@ -2123,6 +2125,16 @@ rs_store_delete_draft (RsStore     *self,
   _rs_store_bind_text (stmt, 3, instance_id);
   if (!_rs_store_step_done (self, stmt, error)
       || !insert_simple_audit (self, instance_id, RS_AUDIT_DELETED, NULL, -1, seq, error))
+    goto fail;
+  /* A discarded correction: the version it was to replace is the household's again, and can
+   * be corrected anew. */
+  stmt = _rs_store_prepare (self, "UPDATE records SET superseded_by = NULL, updated_seq = ?1 "
+                                  "WHERE superseded_by = ?2", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  _rs_store_bind_text (stmt, 2, instance_id);
+  if (!_rs_store_step_done (self, stmt, error))
     goto fail;
   stmt = _rs_store_prepare (self, "UPDATE assignments SET record_instance_id = NULL "
                                   "WHERE record_instance_id = ?", error);

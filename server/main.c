@@ -11,6 +11,7 @@
 #include "rs-server.h"
 #include "rs-server-auth.h"
 #include "rs-server-csv.h"
+#include "rs-server-language.h"
 #include "rs-server-store.h"
 
 static void
@@ -661,10 +662,14 @@ main (int    argc,
   Options options = { 0 };
   int status = 2;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  /* First, before any thread: it sets LANGUAGE (rs-server-language.c says why). No
+   * textdomain(): _() names its domain, and GLib stops translating for good when the default
+   * domain is changed and the process's own language has no catalogue. */
+  {
+    g_autofree char *locale_dir = rs_server_language_locale_dir ();
+
+    rs_server_language_init (locale_dir);
+  }
 
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
     {

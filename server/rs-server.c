@@ -13,7 +13,9 @@
 #include "rs-server.h"
 #include "rs-score.h"
 #include "rs-server-auth.h"
+#include "rs-server-language.h"
 #include "rs-submission.h"
+#include "rs-xml.h"
 
 G_DEFINE_QUARK (rs-server-error-quark, rs_server_error)
 
@@ -86,6 +88,9 @@ typedef struct
   char *path_token;        /* the token of a /key/<token>/… URL */
   RsServerUser *user;      /* authenticated on the first call (a Digest nc is good once) */
   AuthMethod auth_method;
+  const char *language;    /* of the messages in the answer (Accept-Language); NULL = the
+                            * process's, before rs_server_language_init() */
+  gboolean localized;      /* the answer is a message for people: say its language */
 } Request;
 
 void
@@ -212,6 +217,17 @@ format_time_us (gint64 time_us)
   return g_date_time_format_iso8601 (exact);
 }
 
+/* A message's language, and to caches that another Accept-Language gets another answer. */
+static void
+add_language_headers (struct MHD_Response *response,
+                      Request             *request)
+{
+  if (!request->localized || request->language == NULL)
+    return;
+  MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_LANGUAGE, request->language);
+  MHD_add_response_header (response, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+}
+
 static enum MHD_Result
 queue_response (struct MHD_Connection *connection,
                 Request               *request,
@@ -233,6 +249,7 @@ queue_response (struct MHD_Connection *connection,
   MHD_add_response_header (response, "X-OpenRosa-Accept-Content-Length", accept_length);
   if (content_type != NULL)
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  add_language_headers (response, request);
   for (guint i = 0; extra_headers != NULL && extra_headers[i] != NULL; i += 2)
     MHD_add_response_header (response, extra_headers[i], extra_headers[i + 1]);
   result = MHD_queue_response (connection, status, response);
@@ -263,6 +280,7 @@ queue_envelope (struct MHD_Connection *connection,
   g_autofree char *body = openrosa_envelope (status < 300 ? "submit_success" : "error",
                                              message, NULL);
 
+  request->localized = TRUE;
   return queue_response (connection, request, status, XML_CONTENT_TYPE, body, strlen (body),
                          NULL);
 }
@@ -300,6 +318,8 @@ queue_auth_challenge (struct MHD_Connection *connection,
   MHD_add_response_header (response, "X-OpenRosa-Version", OPENROSA_VERSION);
   MHD_add_response_header (response, "X-OpenRosa-Accept-Content-Length", accept_length);
   MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, XML_CONTENT_TYPE);
+  request->localized = TRUE;
+  add_language_headers (response, request);
   result = MHD_queue_auth_fail_response2 (connection, RS_SERVER_REALM, "rasoat-district",
                                           response, stale ? MHD_YES : MHD_NO,
                                           MHD_DIGEST_ALG_MD5);
@@ -683,6 +703,7 @@ queue_busy (struct MHD_Connection *connection,
                                              _("The server is busy; the record will be sent "
                                                "again in a moment."), NULL);
 
+  request->localized = TRUE;
   return queue_response (connection, request, MHD_HTTP_SERVICE_UNAVAILABLE, XML_CONTENT_TYPE,
                          body, strlen (body), headers);
 }
@@ -818,7 +839,14 @@ handle_submission (Request               *request,
       return queue_envelope (connection, request, MHD_HTTP_FORBIDDEN, message);
     }
 
-  score_submission (server, submission, &classification, &score_json);
+  /* The score (and why a record could not be scored) is stored for the district's staff: in
+   * the server's language, not in the language of whoever sent the record. */
+  {
+    locale_t previous = rs_server_language_enter (rs_server_language_default ());
+
+    score_submission (server, submission, &classification, &score_json);
+    rs_server_language_leave (previous);
+  }
 
   received_us = g_get_real_time ();
   remote = remote_address (connection);
@@ -886,6 +914,7 @@ handle_submission (Request               *request,
                       ? _("The district server already had this record; nothing more to send.")
                       : _("The district server received the record."));
   body = openrosa_envelope ("submit_success", message, metadata);
+  request->localized = TRUE;
   {
     const char *headers[] = {
       "X-Rasoat-Instance-ID", submission->instance_id,
@@ -987,6 +1016,7 @@ queue_json_error (struct MHD_Connection *connection,
   builder_add_string (builder, "error", message);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
+  request->localized = TRUE;
   return queue_json (connection, request, status, root);
 }
 
@@ -1083,12 +1113,15 @@ request_completed (void                            *cls,
 }
 
 static Request *
-request_new (RsServer   *server,
-             const char *url)
+request_new (RsServer              *server,
+             struct MHD_Connection *connection,
+             const char            *url)
 {
   Request *request = g_new0 (Request, 1);
 
   request->server = server;
+  request->language = rs_server_language_for_request (
+    MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
   /* ODK Central style: /key/<token>/submission authenticates with the token in the path. */
   if (g_str_has_prefix (url, "/key/"))
     {
@@ -1163,25 +1196,19 @@ dispatch (Request               *request,
 /* First call: check the path, authenticate early (a 401 before the body is read) and the
  * announced size. Middle calls: collect the body up to the cap. Last call: answer. */
 static enum MHD_Result
-access_handler (void                  *cls,
-                struct MHD_Connection *connection,
-                const char            *url,
-                const char            *method,
-                const char            *version,
-                const char            *upload_data,
-                size_t                *upload_data_size,
-                void                 **con_cls)
+handle_call (RsServer              *server,
+             Request               *request,
+             struct MHD_Connection *connection,
+             const char            *method,
+             gboolean               first,
+             const char            *upload_data,
+             size_t                *upload_data_size)
 {
-  RsServer *server = cls;
-  Request *request = *con_cls;
-
-  if (request == NULL)
+  if (first)
     {
       const char *length_header;
       guint64 announced = 0;
 
-      request = request_new (server, url);
-      *con_cls = request;
       if (!g_str_equal (method, MHD_HTTP_METHOD_POST))
         return dispatch (request, connection, method);
 
@@ -1238,6 +1265,36 @@ access_handler (void                  *cls,
   return dispatch (request, connection, method);
 }
 
+static enum MHD_Result
+access_handler (void                  *cls,
+                struct MHD_Connection *connection,
+                const char            *url,
+                const char            *method,
+                const char            *version,
+                const char            *upload_data,
+                size_t                *upload_data_size,
+                void                 **con_cls)
+{
+  RsServer *server = cls;
+  Request *request = *con_cls;
+  gboolean first = request == NULL;
+  enum MHD_Result result;
+  locale_t previous;
+
+  if (first)
+    {
+      request = request_new (server, connection, url);
+      *con_cls = request;
+    }
+  /* Every message made during this call is in the request's language, on this thread only.
+   * Per call, not per request: one thread interleaves the calls of many connections. */
+  previous = rs_server_language_enter (request->language);
+  result = handle_call (server, request, connection, method, first, upload_data,
+                        upload_data_size);
+  rs_server_language_leave (previous);
+  return result;
+}
+
 static void
 mhd_logger (void       *cls,
             const char *format,
@@ -1273,10 +1330,7 @@ rs_server_form_from_bytes (GBytes  *xml,
   xmlNode *head, *model, *instance, *root = NULL, *title;
   xmlChar *value;
 
-  doc = length > 0 && length < G_MAXINT
-        ? xmlReadMemory (data, (int) length, "form.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-        : NULL;
+  doc = rs_xml_read_memory (NULL, data, length, "form.xml", 0);
   if (doc == NULL)
     {
       g_set_error (error, RS_SERVER_ERROR, RS_SERVER_ERROR_CONFIG,

@@ -9,6 +9,7 @@
 
 #include "rs-multipart.h"
 #include "rs-submission.h"
+#include "rs-xml.h"
 
 G_DEFINE_QUARK (rs-submission-error-quark, rs_submission_error)
 
@@ -180,8 +181,7 @@ rs_submission_parse_xml (GBytes  *xml,
       return NULL;
     }
   /* No network, no entity substitution, no DTD loading; parse errors stay quiet. */
-  doc = xmlReadMemory (data, (int) length, "submission.xml", NULL,
-                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  doc = rs_xml_read_memory (NULL, data, length, "submission.xml", 0);
   if (doc == NULL)
     {
       g_set_error (error, RS_SUBMISSION_ERROR, RS_SUBMISSION_ERROR_MALFORMED_XML,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rs-openrosa-client.h"
+#include "rs-xml.h"
 
 G_DEFINE_QUARK (rs-openrosa-error-quark, rs_openrosa_error)
 
@@ -20,6 +21,9 @@ G_DEFINE_QUARK (rs-openrosa-error-quark, rs_openrosa_error)
 /* Room for the multipart boundaries and part headers of one part. */
 #define PART_OVERHEAD           512
 #define MESSAGE_EXCERPT_CHARS   300
+/* Accept-Language: this many language tags at most, and this many characters. */
+#define ACCEPT_LANGUAGE_MAX_TAGS 8
+#define ACCEPT_LANGUAGE_MAX_CHARS 160
 
 struct _RsOpenRosaClient
 {
@@ -156,8 +160,7 @@ parse_xml (const char *body,
   if (body == NULL || length == 0 || length > G_MAXINT)
     return NULL;
   /* No network, no entity expansion, no DTD loading: this text comes from the network. */
-  return xmlReadMemory (body, (int) length, "response.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  return rs_xml_read_memory (NULL, body, length, "response.xml", 0);
 }
 
 static gboolean
@@ -502,6 +505,85 @@ transfer_clear (Transfer *t)
   g_clear_pointer (&t->location, g_free);
 }
 
+/* A POSIX locale name as a BCP 47 tag: "vi_VN.UTF-8" → "vi-VN", "sr_RS@latin" → "sr-RS";
+ * NULL for "C", "POSIX" and whatever is not a well-formed tag. */
+static char *
+locale_name_to_tag (const char *name)
+{
+  g_autofree char *base = g_strndup (name, strcspn (name, ".@"));
+  g_auto(GStrv) subtags = NULL;
+  g_autoptr(GString) tag = g_string_new (NULL);
+
+  if (*base == '\0' || g_str_equal (base, "C") || g_str_equal (base, "POSIX"))
+    return NULL;
+  g_strdelimit (base, "_", '-');
+  subtags = g_strsplit (base, "-", -1);
+  for (guint i = 0; subtags[i] != NULL; i++)
+    {
+      const char *subtag = subtags[i];
+      gsize length = strlen (subtag);
+      gboolean alpha = TRUE;
+
+      if (length == 0 || length > 8)
+        return NULL;
+      for (gsize c = 0; c < length; c++)
+        {
+          if (!g_ascii_isalnum (subtag[c]))
+            return NULL;
+          alpha = alpha && g_ascii_isalpha (subtag[c]);
+        }
+      if (i == 0 && (!alpha || length < 2))
+        return NULL;
+      if (i > 0)
+        g_string_append_c (tag, '-');
+      /* BCP 47's conventional case: "vi", "VN", "Latn". */
+      for (gsize c = 0; c < length; c++)
+        {
+          gboolean upper = i > 0 && alpha && (length == 2 || (length == 4 && c == 0));
+
+          g_string_append_c (tag, upper ? g_ascii_toupper (subtag[c])
+                                        : g_ascii_tolower (subtag[c]));
+        }
+    }
+  return g_string_free (g_steal_pointer (&tag), FALSE);
+}
+
+char *
+rs_openrosa_accept_language (const char *const *language_names)
+{
+  g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func (g_free);
+  GString *value = g_string_new (NULL);
+
+  for (guint i = 0; language_names != NULL && language_names[i] != NULL; i++)
+    {
+      char *tag = locale_name_to_tag (language_names[i]);
+
+      if (tag == NULL || g_ptr_array_find_with_equal_func (tags, tag, g_str_equal, NULL)
+          || tags->len == ACCEPT_LANGUAGE_MAX_TAGS)
+        {
+          g_free (tag);
+          continue;
+        }
+      g_ptr_array_add (tags, tag);
+    }
+  for (guint i = 0; i < tags->len; i++)
+    {
+      g_autofree char *element = i == 0 ? g_strdup (tags->pdata[0])
+                                        : g_strdup_printf ("%s;q=0.%u", (char *) tags->pdata[i],
+                                                           i < 9 ? 10 - i : 1);
+
+      if (value->len + strlen (", ") + strlen (element) > ACCEPT_LANGUAGE_MAX_CHARS)
+        break;
+      if (i > 0)
+        g_string_append (value, ", ");
+      g_string_append (value, element);
+    }
+  /* A UI in the C locale shows the msgids: English, the source language. */
+  if (value->len == 0)
+    g_string_append (value, "en");
+  return g_string_free (value, FALSE);
+}
+
 /* Sets every option a request needs; the handle is reused so connections and the Digest
  * nonce carry over from one request to the next. */
 static struct curl_slist *
@@ -512,11 +594,14 @@ prepare (RsOpenRosaClient *self,
   struct curl_slist *headers = NULL;
   g_autofree char *date = rs_openrosa_format_http_date (g_get_real_time () / G_USEC_PER_SEC);
   g_autofree char *date_header = g_strdup_printf ("Date: %s", date);
+  /* The UI's languages now, so the server's messages in the sync log are in the same one. */
+  g_autofree char *languages = rs_openrosa_accept_language (g_get_language_names ());
+  g_autofree char *language_header = g_strdup_printf ("Accept-Language: %s", languages);
   CURL *c = self->curl;
 
   headers = curl_slist_append (headers, "X-OpenRosa-Version: 1.0");
   headers = curl_slist_append (headers, date_header);
-  headers = curl_slist_append (headers, "Accept-Language: vi, en");
+  headers = curl_slist_append (headers, language_header);
   if (self->token != NULL)
     {
       g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s", self->token);

@@ -150,6 +150,12 @@ JsonNode         *rs_openrosa_client_fetch_assignments  (RsOpenRosaClient  *self
 /* "Tue, 24 Nov 2026 01:41:11 GMT" for @unix_time, whatever the locale (RFC 1123). */
 char             *rs_openrosa_format_http_date          (gint64             unix_time);
 
+/* The Accept-Language value for a UI in @language_names (as g_get_language_names() gives
+ * them, most preferred first): "vi_VN.UTF-8", "vi", "en", "C" → "vi-VN, vi;q=0.9, en;q=0.8".
+ * C and POSIX are skipped, duplicates dropped, at most 8 tags and 160 characters; "en" (the
+ * source language) when nothing is left. Pure. */
+char             *rs_openrosa_accept_language           (const char *const *language_names);
+
 /* Parses an OpenRosaResponse envelope; returns FALSE if @body is not one. */
 gboolean          rs_openrosa_parse_envelope            (const char        *body,
                                                          gsize              length,

@@ -914,6 +914,69 @@ has_edit_dialog (gpointer data)
   return FALSE;
 }
 
+/* The sent list, once the newer version is sent: both versions of the household, the newer
+ * saying it is a correction and the older, just below it and dimmed, what replaced it. */
+typedef struct
+{
+  GtkWidget *newer;
+  GtkWidget *older;
+} VersionRows;
+
+static gboolean
+sent_versions_shown (gpointer data)
+{
+  VersionRows *rows = data;
+  GtkWidget *sync = template_child (e2e.window, RS_TYPE_WINDOW, "sync_page");
+  GtkWidget *list = template_child (sync, RS_TYPE_SYNC_PAGE, "sent_list");
+  g_autofree char *newer_name = g_strconcat ("sent:", e2e.new_version, NULL);
+  g_autofree char *older_name = g_strconcat ("sent:", e2e.instance_id, NULL);
+
+  rows->newer = rs_gui_find_named (list, newer_name);
+  rows->older = rs_gui_find_named (list, older_name);
+  return rows->newer != NULL && rows->older != NULL
+         && strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (rows->older)),
+                    "Đã thay") != NULL;
+}
+
+static gboolean
+label_shown (gpointer data)
+{
+  return gtk_widget_get_visible (data) && *gtk_label_get_text (data) != '\0';
+}
+
+static void
+check_sent_versions (void)
+{
+  VersionRows rows = { NULL, NULL };
+  g_autoptr(GDateTime) today = g_date_time_new_now_local ();
+  g_autofree char *edited = g_date_time_format (today, "Phiên bản 2 – sửa ngày %d/%m\n");
+  const char *newer_subtitle;
+  const char *older_subtitle;
+
+  ck_assert_msg (rs_gui_wait_until (sent_versions_shown, &rows, 10000),
+                 "the sent list does not show both versions, the old one as replaced");
+  newer_subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (rows.newer));
+  older_subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (rows.older));
+  /* The same household twice, told apart by what each row says. */
+  ck_assert_str_eq (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows.newer)),
+                    "Cà Văn Thương");
+  ck_assert_str_eq (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows.older)),
+                    "Cà Văn Thương");
+  ck_assert_msg (g_str_has_prefix (newer_subtitle, edited), "the new version says “%s”",
+                 newer_subtitle);
+  ck_assert_msg (g_str_has_prefix (older_subtitle, "Phiên bản 1 · Đã thay bằng phiên bản 2\n"),
+                 "the old version says “%s”", older_subtitle);
+  ck_assert_ptr_nonnull (strstr (older_subtitle, "Đã gửi"));
+  ck_assert_str_eq (gtk_label_get_text (GTK_LABEL (rs_gui_find_named (rows.newer, "version-tag"))),
+                    "Bản mới");
+  ck_assert_str_eq (gtk_label_get_text (GTK_LABEL (rs_gui_find_named (rows.older, "version-tag"))),
+                    "Bản cũ");
+  ck_assert (gtk_widget_has_css_class (rows.older, "rs-replaced"));
+  ck_assert (!gtk_widget_has_css_class (rows.newer, "rs-replaced"));
+  ck_assert_msg (gtk_widget_get_next_sibling (rows.newer) == rows.older,
+                 "the old version is not just below the new one");
+}
+
 /* A sent household edited as a new version: confirm, change an answer, finalize, send; the new
  * version reaches the server, which keeps the old one until then. */
 static void
@@ -924,6 +987,7 @@ edit_as_new_version (void)
   GtkWidget *sync = template_child (e2e.window, RS_TYPE_WINDOW, "sync_page");
   GtkWidget *outcome = template_child (sync, RS_TYPE_SYNC_PAGE, "outcome_label");
   AdwMessageDialog *dialog = NULL;
+  GtkWidget *version_label;
   RsFormSession *session;
   g_autofree char *phone = NULL;
   Expected expected = { NULL, RS_DISPLAY_STATE_SENT };
@@ -959,18 +1023,29 @@ edit_as_new_version (void)
   expected.id = e2e.new_version;
   ck_assert_msg (rs_gui_wait_until (home_lists, &expected, 60000),
                  "the new version %s was not sent automatically", e2e.new_version);
+  /* Today shows the household once, as its newest version, and says it is one. */
+  ck_assert_ptr_null (rs_home_page_lookup (RS_HOME_PAGE (home), e2e.instance_id));
+  ck_assert_uint_eq (rs_home_page_lookup (RS_HOME_PAGE (home), e2e.new_version)->version, 2);
   gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.show-sync", NULL);
   wait_for_page ("sync");
   ck_assert_msg (rs_gui_wait_until (sync_finished, NULL, 10000), "no outcome shown");
   ck_assert_msg (!gtk_widget_has_css_class (outcome, "rs-question-error"),
                  "the automatic sync reported a problem: %s",
                  gtk_label_get_text (GTK_LABEL (outcome)));
+  check_sent_versions ();
   screenshots ("sync-automatic");
   /* The old version, opened from the sent list, is only to be read now. */
   g_signal_emit_by_name (sync, "open-record", e2e.instance_id);
   wait_for_page ("result");
   ck_assert (!gtk_widget_get_visible (template_child (result, RS_TYPE_RESULT_PAGE,
                                                       "edit_button")));
+  /* ...and says at the top which version it is. */
+  version_label = template_child (result, RS_TYPE_RESULT_PAGE, "version_label");
+  ck_assert_msg (rs_gui_wait_until (label_shown, version_label, 5000),
+                 "the old version's result does not say which version it is");
+  ck_assert_str_eq (gtk_label_get_text (GTK_LABEL (version_label)),
+                    "Phiên bản 1 · Đã thay bằng phiên bản 2");
+  screenshots ("record-replaced");
   gtk_widget_activate_action (GTK_WIDGET (e2e.window), "win.go-home", NULL);
   wait_for_page ("home");
 }

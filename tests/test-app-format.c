@@ -667,6 +667,150 @@ START_TEST (test_geopoint_input_vietnamese)
 }
 END_TEST
 
+/* Versions after edits: each case is a list of "instanceID<deprecatedID" links. */
+static const struct
+{
+  const char *links[5];
+  guint       versions[5];
+  guint       order[5];
+} version_cases[] = {
+  /* One household never edited. */
+  { { "a" }, { 1 }, { 0 } },
+  /* Edited once: the newer one (listed first, newest first) is version 2. */
+  { { "b<a", "a" }, { 2, 1 }, { 0, 1 } },
+  /* Another household sent in between: the old version moves under its newer one. */
+  { { "b<a", "x", "a" }, { 2, 1, 1 }, { 0, 2, 1 } },
+  /* The old version listed before the new one (e.g. sent later after a retry). */
+  { { "a", "x", "b<a" }, { 1, 1, 2 }, { 1, 2, 0 } },
+  /* Three versions, in any order. */
+  { { "a", "c<b", "x", "b<a" }, { 1, 3, 1, 2 }, { 1, 3, 0, 2 } },
+  /* The first version is not on this tablet: the chain still counts it. */
+  { { "c<b", "b<a" }, { 3, 2 }, { 0, 1 } },
+  { { "b<a" }, { 2 }, { 0 } },
+  /* Two households, each edited. */
+  { { "b<a", "y<x", "a", "x" }, { 2, 2, 1, 1 }, { 0, 2, 1, 3 } },
+  /* A loop of links (the store never makes one) ends, and every row is still listed once. */
+  { { "a<b", "b<a" }, { 3, 3 }, { 0, 1 } },
+  { { "a<a" }, { 2 }, { 0 } },
+};
+
+START_TEST (test_version_chain)
+{
+  RsVersionLink links[5] = { { 0 } };
+  char **parts[5] = { NULL };
+  g_autofree guint *versions = NULL;
+  g_autofree guint *order = NULL;
+  guint n = 0;
+
+  while (n < G_N_ELEMENTS (links) && version_cases[_i].links[n] != NULL)
+    {
+      parts[n] = g_strsplit (version_cases[_i].links[n], "<", 2);
+      links[n].instance_id = parts[n][0];
+      links[n].deprecated_id = parts[n][1];
+      n++;
+    }
+  versions = rs_version_numbers (links, n);
+  order = rs_version_order (links, n);
+  for (guint i = 0; i < n; i++)
+    {
+      ck_assert_msg (versions[i] == version_cases[_i].versions[i], "%s is version %u, not %u",
+                     version_cases[_i].links[i], versions[i], version_cases[_i].versions[i]);
+      ck_assert_msg (order[i] == version_cases[_i].order[i], "row %u shows %s, not %s", i,
+                     version_cases[_i].links[order[i]],
+                     version_cases[_i].links[version_cases[_i].order[i]]);
+    }
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&parts[i], g_strfreev);
+}
+END_TEST
+
+START_TEST (test_version_chain_empty)
+{
+  g_autofree guint *versions = rs_version_numbers (NULL, 0);
+  g_autofree guint *order = rs_version_order (NULL, 0);
+
+  ck_assert_ptr_nonnull (versions);
+  ck_assert_ptr_nonnull (order);
+}
+END_TEST
+
+/* The line a row shows for a version, in both languages. */
+static const struct
+{
+  guint           version;
+  gboolean        edited;        /* made on 24/11/2026 */
+  guint           newer_version;
+  RsDisplayState  newer_state;
+  const char     *vi;
+  const char     *en;
+} version_line_cases[] = {
+  { 1, FALSE, 0, RS_DISPLAY_STATE_SENT, NULL, NULL },
+  { 0, TRUE, 0, RS_DISPLAY_STATE_SENT, NULL, NULL },
+  { 2, TRUE, 0, RS_DISPLAY_STATE_SENT,
+    "Phiên bản 2 – sửa ngày 24/11", "Version 2 – edited on 24/11" },
+  { 2, FALSE, 0, RS_DISPLAY_STATE_SENT, "Phiên bản 2", "Version 2" },
+  { 1, FALSE, 2, RS_DISPLAY_STATE_SENT,
+    "Phiên bản 1 · Đã thay bằng phiên bản 2", "Version 1 · Replaced by version 2" },
+  { 1, FALSE, 2, RS_DISPLAY_STATE_DRAFT,
+    "Phiên bản 1 · Đang sửa thành phiên bản 2 (chưa hoàn tất)",
+    "Version 1 · Being corrected as version 2 (not finished)" },
+  { 1, FALSE, 2, RS_DISPLAY_STATE_FINALIZED,
+    "Phiên bản 1 · Phiên bản 2 đang chờ gửi; huyện vẫn giữ bản này đến khi đó",
+    "Version 1 · Version 2 waits to be sent; the district keeps this one until then" },
+  { 1, FALSE, 2, RS_DISPLAY_STATE_NEEDS_ATTENTION,
+    "Phiên bản 1 · Phiên bản 2 bị máy chủ từ chối; huyện vẫn giữ bản này",
+    "Version 1 · Version 2 was refused by the server; the district still has this one" },
+  { 2, TRUE, 3, RS_DISPLAY_STATE_SENT,
+    "Phiên bản 2 – sửa ngày 24/11 · Đã thay bằng phiên bản 3",
+    "Version 2 – edited on 24/11 · Replaced by version 3" },
+};
+
+static char *
+version_line_of_case (guint i)
+{
+  g_autoptr(GDateTime) edited = g_date_time_new_local (2026, 11, 24, 9, 30, 0);
+
+  return rs_format_version_line (version_line_cases[i].version,
+                                 version_line_cases[i].edited ? edited : NULL,
+                                 version_line_cases[i].newer_version,
+                                 version_line_cases[i].newer_state);
+}
+
+START_TEST (test_version_tag)
+{
+  if (!use_language ("vi"))
+    ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
+  ck_assert_ptr_null (rs_format_version_tag (1, 0));
+  ck_assert_ptr_null (rs_format_version_tag (0, 0));
+  ck_assert_str_eq (rs_format_version_tag (2, 0), "Bản mới");
+  ck_assert_str_eq (rs_format_version_tag (3, 0), "Bản mới");
+  ck_assert_str_eq (rs_format_version_tag (1, 2), "Bản cũ");
+  ck_assert_str_eq (rs_format_version_tag (2, 3), "Bản cũ");
+}
+END_TEST
+
+/* One language per (forked) test: gettext keeps what it looked up in the first one. */
+START_TEST (test_version_line_en)
+{
+  g_autofree char *line = NULL;
+
+  use_language ("en");
+  line = version_line_of_case (_i);
+  ck_assert_pstr_eq (line, version_line_cases[_i].en);
+}
+END_TEST
+
+START_TEST (test_version_line_vi)
+{
+  g_autofree char *line = NULL;
+
+  if (!use_language ("vi"))
+    ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
+  line = version_line_of_case (_i);
+  ck_assert_pstr_eq (line, version_line_cases[_i].vi);
+}
+END_TEST
+
 static Suite *
 format_suite (void)
 {
@@ -691,11 +835,16 @@ format_suite (void)
   tcase_add_test (labels, test_home_counts_plural);
   tcase_add_test (labels, test_member_details);
   tcase_add_test (labels, test_sync_words);
+  tcase_add_loop_test (labels, test_version_line_en, 0, G_N_ELEMENTS (version_line_cases));
+  tcase_add_loop_test (labels, test_version_line_vi, 0, G_N_ELEMENTS (version_line_cases));
+  tcase_add_test (labels, test_version_tag);
   suite_add_tcase (suite, labels);
 
   tcase_add_loop_test (home, test_home_grouping, 0, G_N_ELEMENTS (grouping_queries));
   tcase_add_test (home, test_villages);
   tcase_add_test (home, test_setup_checks);
+  tcase_add_loop_test (home, test_version_chain, 0, G_N_ELEMENTS (version_cases));
+  tcase_add_test (home, test_version_chain_empty);
   suite_add_tcase (suite, home);
 
   {

@@ -686,6 +686,66 @@ START_TEST (test_envelope_table)
 }
 END_TEST
 
+/* Accept-Language from the UI's languages, as g_get_language_names() lists them. */
+static const struct
+{
+  const char *names[12];
+  const char *header;
+} accept_language_cases[] = {
+  { { "vi", "C" }, "vi" },
+  { { "vi_VN.UTF-8", "vi_VN", "vi.UTF-8", "vi", "en", "C" }, "vi-VN, vi;q=0.9, en;q=0.8" },
+  { { "en_US.ISO-8859-1", "en_US", "en.ISO-8859-1", "en", "C" }, "en-US, en;q=0.9" },
+  { { "sr_RS@latin", "sr_RS", "sr@latin", "sr", "C" }, "sr-RS, sr;q=0.9" },
+  { { "VI_vn", "Vi" }, "vi-VN, vi;q=0.9" },
+  { { "vi", "en", "vi", "en", "C" }, "vi, en;q=0.9" },
+  /* The C locale shows the msgids: English. */
+  { { "C.UTF-8", "C" }, "en" },
+  { { "POSIX", "C.utf8" }, "en" },
+  { { NULL }, "en" },
+  /* Not a language tag: dropped, never copied into the request (no header injection). */
+  { { "vi\r\nX-Evil: 1", "de;q=1", "x", "12", "en_", "fr" }, "fr" },
+  /* At most 8 tags … */
+  { { "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av" },
+    "aa, ab;q=0.9, ae;q=0.8, af;q=0.7, ak;q=0.6, am;q=0.5, an;q=0.4, ar;q=0.3" },
+  /* … and 160 characters: 26 + 3 × 34 = 128; a fifth would make 162. */
+  { { "aaaaaaaa_bbbbbbbb_cccccccc", "baaaaaaa_bbbbbbbb_cccccccc", "caaaaaaa_bbbbbbbb_cccccccc",
+      "daaaaaaa_bbbbbbbb_cccccccc", "eaaaaaaa_bbbbbbbb_cccccccc" },
+    "aaaaaaaa-bbbbbbbb-cccccccc, baaaaaaa-bbbbbbbb-cccccccc;q=0.9, "
+    "caaaaaaa-bbbbbbbb-cccccccc;q=0.8, daaaaaaa-bbbbbbbb-cccccccc;q=0.7" },
+};
+
+START_TEST (test_accept_language_table)
+{
+  g_autofree char *header = rs_openrosa_accept_language (accept_language_cases[_i].names);
+
+  ck_assert_str_eq (header, accept_language_cases[_i].header);
+  ck_assert_uint_le (strlen (header), 160);
+}
+END_TEST
+
+/* The header on the wire follows the UI's languages (LANGUAGE) at the time of the request. */
+START_TEST (test_accept_language_sent)
+{
+  g_autoptr(RsStub) stub = NULL;
+  g_autoptr(RsOpenRosaClient) client = NULL;
+  g_autoptr(RsOpenRosaResult) first = NULL;
+  g_autoptr(RsOpenRosaResult) second = NULL;
+
+  g_setenv ("LANGUAGE", "vi_VN.UTF-8:en", TRUE);
+  stub = rs_stub_new (RS_STUB_AUTH_NONE);
+  client = client_for (stub);
+  first = rs_openrosa_client_preflight (client, NULL);
+  g_setenv ("LANGUAGE", "en", TRUE);
+  second = rs_openrosa_client_preflight (client, NULL);
+
+  ck_assert_uint_eq (rs_stub_n_requests (stub), 2);
+  ck_assert_str_eq (g_hash_table_lookup (rs_stub_request (stub, 0)->headers, "accept-language"),
+                    "vi-VN, vi;q=0.9, en;q=0.8");
+  ck_assert_str_eq (g_hash_table_lookup (rs_stub_request (stub, 1)->headers, "accept-language"),
+                    "en");
+}
+END_TEST
+
 static Suite *
 openrosa_client_suite (void)
 {
@@ -718,6 +778,8 @@ openrosa_client_suite (void)
   tcase_add_test (tc, test_connection_refused);
   tcase_add_test (tc, test_bad_urls);
   tcase_add_loop_test (tc, test_envelope_table, 0, G_N_ELEMENTS (envelope_cases));
+  tcase_add_loop_test (tc, test_accept_language_table, 0, G_N_ELEMENTS (accept_language_cases));
+  tcase_add_test (tc, test_accept_language_sent);
   suite_add_tcase (suite, tc);
   return suite;
 }

@@ -4,8 +4,11 @@
 
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
+#include <glib/gstdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rs-form-private.h"
 #include "rs-score.h"
@@ -1073,6 +1076,45 @@ START_TEST (test_damaged_records)
 }
 END_TEST
 
+/* A record whose declared encoding does not match its bytes is refused in scoring's own words,
+ * and libxml2 prints nothing of its own: a district server fed such records keeps a clean log. */
+START_TEST (test_wrong_encoding_is_quiet)
+{
+  g_autofree char *path = g_build_filename (rs_test_srcdir (), "tests", "data", "households",
+                                            "poor-rural-4.xml", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *printed = NULL;
+  g_autofree char *log_path = NULL;
+  g_autoptr(GError) error = NULL;
+  RsScore *score;
+  int log_fd, saved_stderr;
+
+  ck_assert (g_file_get_contents (path, &xml, NULL, NULL));
+  {
+    g_auto(GStrv) parts = g_strsplit (xml, "encoding=\"UTF-8\"", 2);
+
+    ck_assert (parts[1] != NULL);
+    changed = g_strjoin ("encoding=\"EUC-JP\"", parts[0], parts[1], NULL);
+  }
+  log_fd = g_file_open_tmp ("rasoat-stderr-XXXXXX", &log_path, NULL);
+  ck_assert_int_ge (log_fd, 0);
+  fflush (stderr);
+  saved_stderr = dup (STDERR_FILENO);
+  dup2 (log_fd, STDERR_FILENO);
+  score = rs_scorer_score_xml (scorer, changed, -1, NULL, &error);
+  fflush (stderr);
+  dup2 (saved_stderr, STDERR_FILENO);
+  close (saved_stderr);
+  close (log_fd);
+  ck_assert_ptr_null (score);
+  ck_assert (g_error_matches (error, RS_SCORE_ERROR, RS_SCORE_ERROR_READ));
+  ck_assert (g_file_get_contents (log_path, &printed, NULL, NULL));
+  g_unlink (log_path);
+  ck_assert_msg (printed[0] == '\0', "libxml2 printed: %s", printed);
+}
+END_TEST
+
 START_TEST (test_json_shape)
 {
   g_autoptr(RsScore) score = score_edits (E ("income=1250000", THREE_DEPRIVED,
@@ -1387,6 +1429,7 @@ score_suite (void)
   tcase_add_test (tc, test_wrong_form_and_bad_xml);
   tcase_add_test (tc, test_json_shape);
   tcase_add_test (tc, test_damaged_records);
+  tcase_add_test (tc, test_wrong_encoding_is_quiet);
   tcase_add_test (tc, test_live_session);
   tcase_add_test (tc, test_live_screened_out);
   tcase_add_test (tc, test_form_rules);

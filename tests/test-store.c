@@ -817,10 +817,25 @@ START_TEST (test_edit_after_send)
   ck_assert_int_eq (((RsAuditEvent *) audit->pdata[audit->len - 1])->kind,
                     RS_AUDIT_EDIT_AFTER_SEND);
 
+  /* A correction thrown away gives the sent version back its place: it can be corrected
+   * again. */
+  ck_assert (rs_store_delete_draft (store, "uuid:e2", NULL));
+  g_clear_pointer (&old, rs_record_free);
+  old = rs_store_get_record (store, "uuid:e1", NULL);
+  ck_assert_ptr_null (old->superseded_by);
+  g_clear_error (&error);
+  g_clear_pointer (&draft, rs_record_free);
+  draft = rs_store_edit_sent (store, "uuid:e1", v3, NULL, NULL, &error);
+  ck_assert_msg (draft != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_str_eq (draft->instance_id, "uuid:e4");
+  g_clear_pointer (&old, rs_record_free);
+  old = rs_store_get_record (store, "uuid:e1", NULL);
+  ck_assert_str_eq (old->superseded_by, "uuid:e4");
+
   /* The new version finalizes into its own outbox row. */
-  ck_assert (rs_store_finalize (store, "uuid:e2", v2, NULL, NULL, NULL));
+  ck_assert (rs_store_finalize (store, "uuid:e4", v3, NULL, NULL, NULL));
   {
-    g_autoptr(RsOutboxEntry) entry = rs_store_outbox_get (store, "uuid:e2", NULL);
+    g_autoptr(RsOutboxEntry) entry = rs_store_outbox_get (store, "uuid:e4", NULL);
 
     ck_assert_int_eq (entry->record_version, 2);
   }
