@@ -375,6 +375,259 @@ rs_days_in_month (int year,
   return g_date_get_days_in_month (month, year);
 }
 
+/* A coordinate in the stored form: up to @digits decimals, trailing zeros dropped but one kept
+ * ("16.8163", "12.0"), '.' as ODK writes it. */
+static void
+append_stored_number (GString *out,
+                      double   value,
+                      guint    digits)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[8];
+  char *end;
+
+  g_snprintf (format, sizeof format, "%%.%uf", digits);
+  g_ascii_formatd (buffer, sizeof buffer, format, value);
+  end = buffer + strlen (buffer) - 1;
+  while (end > buffer && *end == '0' && end[-1] != '.')
+    *end-- = '\0';
+  if (g_str_equal (buffer, "-0.0"))
+    memmove (buffer, buffer + 1, strlen (buffer));
+  g_string_append (out, buffer);
+}
+
+/* A number as the form stores it: ASCII, '.' for decimals, nothing else around it. */
+static gboolean
+parse_stored_number (const char *text,
+                     double     *out_value)
+{
+  char *end = NULL;
+  double value;
+
+  /* Plain decimals only: g_ascii_strtod() would also take "0x10", "nan" and "inf". */
+  if (*text == '\0' || text[strspn (text, "+-.0123456789eE")] != '\0')
+    return FALSE;
+  value = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (value))
+    return FALSE;
+  *out_value = value;
+  return TRUE;
+}
+
+/**
+ * rs_geopoint_parse:
+ * @value: an answer to a geopoint question, "lat lon [altitude [accuracy]]"
+ * @out_point: (out): the point
+ *
+ * Returns: whether @value is a position on Earth (latitude -90..90, longitude -180..180, a
+ *   negative accuracy refused).
+ */
+gboolean
+rs_geopoint_parse (const char *value,
+                   RsGeopoint *out_point)
+{
+  g_auto(GStrv) parts = NULL;
+  double numbers[4] = { 0, 0, 0, 0 };
+  guint n = 0;
+
+  g_return_val_if_fail (out_point != NULL, FALSE);
+  if (value == NULL)
+    return FALSE;
+  parts = g_strsplit_set (value, " \t\n", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (*parts[i] == '\0')
+        continue;
+      if (n == G_N_ELEMENTS (numbers) || !parse_stored_number (parts[i], &numbers[n]))
+        return FALSE;
+      n++;
+    }
+  if (n < 2 || fabs (numbers[0]) > 90 || fabs (numbers[1]) > 180 || numbers[3] < 0)
+    return FALSE;
+  out_point->latitude = numbers[0];
+  out_point->longitude = numbers[1];
+  out_point->altitude = numbers[2];
+  out_point->accuracy = numbers[3];
+  return TRUE;
+}
+
+/**
+ * rs_geopoint_to_value:
+ *
+ * Returns: (transfer full): @point as ODK Collect stores it: "16.8163 107.1003 12.0 8.5"
+ *   (7 decimals of a degree are about 1 cm; altitude and accuracy to 0.1 m).
+ */
+char *
+rs_geopoint_to_value (const RsGeopoint *point)
+{
+  GString *out = g_string_new (NULL);
+
+  append_stored_number (out, point->latitude, 7);
+  g_string_append_c (out, ' ');
+  append_stored_number (out, point->longitude, 7);
+  g_string_append_c (out, ' ');
+  append_stored_number (out, point->altitude, 1);
+  g_string_append_c (out, ' ');
+  append_stored_number (out, point->accuracy, 1);
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * rs_format_accuracy:
+ * @metres: the radius a position is within
+ *
+ * Returns: (transfer full): "±8 m", "±1.200 m" (whole metres, at least 1).
+ */
+char *
+rs_format_accuracy (double metres)
+{
+  g_autofree char *number = rs_format_number (MAX ((gint64) llround (MIN (metres, 1e9)), 1));
+
+  return g_strdup_printf ("±%s\u00a0m", number);
+}
+
+/**
+ * rs_format_location_progress:
+ * @have_fix: whether a position has come yet
+ * @accuracy: the best fix's accuracy in metres (0: not known)
+ *
+ * Returns: (transfer full): what the enumerator reads while the tablet looks for its position:
+ *   "Looking for the position…", then "Accuracy: ±12 m".
+ */
+char *
+rs_format_location_progress (gboolean have_fix,
+                             double   accuracy)
+{
+  g_autofree char *metres = NULL;
+
+  if (!have_fix)
+    return g_strdup (_("Looking for the position…"));
+  if (accuracy <= 0)
+    return g_strdup (_("Position found, accuracy not known"));
+  metres = rs_format_accuracy (accuracy);
+  /* TRANSLATORS: %s is a distance, "±12 m" */
+  return g_strdup_printf (_("Accuracy: %s"), metres);
+}
+
+static char *
+format_degrees (double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char *point;
+
+  /* 5 decimals of a degree are about 1 m: enough to find the house again. */
+  g_ascii_formatd (buffer, sizeof buffer, "%.5f", fabs (value));
+  point = strchr (buffer, '.');
+  if (point != NULL)
+    *point = DECIMAL_SEPARATOR;
+  return g_strdup (buffer);
+}
+
+/**
+ * rs_format_geopoint:
+ *
+ * Returns: (transfer full): @point for people: "16,81630° B, 107,10030° Đ · ±8 m" (the
+ *   accuracy left out when it is not known).
+ */
+char *
+rs_format_geopoint (const RsGeopoint *point)
+{
+  g_autofree char *lat_digits = format_degrees (point->latitude);
+  g_autofree char *lon_digits = format_degrees (point->longitude);
+  g_autofree char *latitude = NULL;
+  g_autofree char *longitude = NULL;
+
+  /* TRANSLATORS: a latitude north of the equator, "16,81630° N" */
+  latitude = g_strdup_printf (point->latitude >= 0 ? _("%s° N")
+                                                   /* TRANSLATORS: south of the equator */
+                                                   : _("%s° S"), lat_digits);
+  /* TRANSLATORS: a longitude east of Greenwich, "107,10030° E" */
+  longitude = g_strdup_printf (point->longitude >= 0 ? _("%s° E")
+                                                     /* TRANSLATORS: west of Greenwich */
+                                                     : _("%s° W"), lon_digits);
+  if (point->accuracy > 0)
+    {
+      g_autofree char *accuracy = rs_format_accuracy (point->accuracy);
+
+      return g_strdup_printf ("%s, %s · %s", latitude, longitude, accuracy);
+    }
+  return g_strdup_printf ("%s, %s", latitude, longitude);
+}
+
+/* A number typed by hand: '.' or ',' for decimals, a leading minus (ASCII or U+2212). */
+static gboolean
+parse_typed_degrees (const char *text,
+                     double     *out_value)
+{
+  g_autofree char *plain = g_strstrip (g_strdup (text));
+  g_autoptr(GString) ascii = g_string_new (NULL);
+
+  for (const char *p = plain; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == 0x2212)
+        g_string_append_c (ascii, '-');
+      else if (c == ',')
+        g_string_append_c (ascii, '.');
+      else if (c == 0x00b0 && p[2] == '\0')
+        break;   /* a trailing degree sign */
+      else if (c < 0x80 && (g_ascii_isdigit ((char) c) || c == '.' || c == '-' || c == '+'))
+        g_string_append_c (ascii, (char) c);
+      else
+        return FALSE;
+    }
+  return parse_stored_number (ascii->str, out_value);
+}
+
+static gboolean
+is_blank (const char *text)
+{
+  if (text == NULL)
+    return TRUE;
+  for (; *text != '\0'; text++)
+    {
+      if (!g_ascii_isspace (*text))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * rs_check_geopoint_input:
+ * @latitude: the latitude as typed ("16,8163" or "16.8163")
+ * @longitude: the longitude as typed
+ * @out_point: (out): the point (altitude and accuracy 0: not measured)
+ *
+ * Returns: (transfer none) (nullable): %NULL when both make a position, else what is wrong, in
+ *   plain words.
+ */
+const char *
+rs_check_geopoint_input (const char *latitude,
+                         const char *longitude,
+                         RsGeopoint *out_point)
+{
+  double lat, lon;
+
+  g_return_val_if_fail (out_point != NULL, NULL);
+  if (is_blank (latitude) || is_blank (longitude))
+    return _("Enter both the latitude and the longitude.");
+  if (!parse_typed_degrees (latitude, &lat))
+    return _("The latitude must be a number of degrees, such as 16.8163.");
+  if (!parse_typed_degrees (longitude, &lon))
+    return _("The longitude must be a number of degrees, such as 107.1003.");
+  if (fabs (lat) > 90)
+    return _("The latitude must be between −90 and 90 (in Viet Nam about 8 to 24). Check that "
+             "latitude and longitude are not swapped.");
+  if (fabs (lon) > 180)
+    return _("The longitude must be between −180 and 180 (in Viet Nam about 102 to 110).");
+  out_point->latitude = lat;
+  out_point->longitude = lon;
+  out_point->altitude = 0;
+  out_point->accuracy = 0;
+  return NULL;
+}
+
 /**
  * rs_format_date_iso:
  * @iso_date: "YYYY-MM-DD"

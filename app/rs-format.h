@@ -45,6 +45,26 @@ gboolean          rs_parse_iso_date             (const char *iso_date,
 int               rs_days_in_month              (int         year,
                                                  int         month);
 
+/* Geopoints (a household's location), as ODK writes them: "lat lon altitude accuracy". */
+typedef struct
+{
+  double   latitude;      /* degrees, -90..90 */
+  double   longitude;     /* degrees, -180..180 */
+  double   altitude;      /* metres above sea level; 0 when unknown */
+  double   accuracy;      /* metres; 0 when unknown (entered by hand) */
+} RsGeopoint;
+
+gboolean          rs_geopoint_parse             (const char       *value,
+                                                 RsGeopoint       *out_point);
+char             *rs_geopoint_to_value          (const RsGeopoint *point);
+char             *rs_format_geopoint            (const RsGeopoint *point);
+char             *rs_format_accuracy            (double            metres);
+char             *rs_format_location_progress   (gboolean          have_fix,
+                                                 double            accuracy);
+const char       *rs_check_geopoint_input       (const char       *latitude,
+                                                 const char       *longitude,
+                                                 RsGeopoint       *out_point);
+
 /* Classification badges and record states. */
 const char       *rs_badge_label       (RsClassification classification);
 char             *rs_badge_text  (RsClassification classification,

@@ -9,6 +9,7 @@
 
 #include "rs-date-picker.h"
 #include "rs-format.h"
+#include "rs-geopoint-input.h"
 #include "rs-question-view.h"
 
 /* Longer lists of choices go in a searchable drop-down rather than rows (e.g. 54 ethnicities). */
@@ -22,6 +23,7 @@ typedef enum
   INPUT_INTEGER,
   INPUT_DECIMAL,
   INPUT_DATE,
+  INPUT_GEOPOINT,
   INPUT_CHOICE_ROWS,
   INPUT_CHOICE_LIST,
   INPUT_MULTIPLE,
@@ -93,6 +95,7 @@ entry_value (RsQuestionView *self)
       return g_steal_pointer (&stripped);
     case INPUT_TEXT:
     case INPUT_DATE:
+    case INPUT_GEOPOINT:
     case INPUT_CHOICE_ROWS:
     case INPUT_CHOICE_LIST:
     case INPUT_MULTIPLE:
@@ -175,6 +178,13 @@ on_date_changed (RsQuestionView *self)
 {
   if (!self->updating)
     send_answer (self, rs_date_picker_get_value (RS_DATE_PICKER (self->input)));
+}
+
+static void
+on_geopoint_changed (RsQuestionView *self)
+{
+  if (!self->updating)
+    send_answer (self, rs_geopoint_input_get_value (RS_GEOPOINT_INPUT (self->input)));
 }
 
 static void
@@ -329,6 +339,7 @@ build_entry (RsQuestionView       *self,
       break;
     case INPUT_TEXT:
     case INPUT_DATE:
+    case INPUT_GEOPOINT:
     case INPUT_CHOICE_ROWS:
     case INPUT_CHOICE_LIST:
     case INPUT_MULTIPLE:
@@ -363,12 +374,13 @@ input_kind (const RsFormQuestion *question)
           return INPUT_DECIMAL;
         case RS_FORM_TYPE_DATE:
           return INPUT_DATE;
+        case RS_FORM_TYPE_GEOPOINT:
+          return INPUT_GEOPOINT;
         case RS_FORM_TYPE_STRING:
         case RS_FORM_TYPE_DATE_TIME:
         case RS_FORM_TYPE_TIME:
         case RS_FORM_TYPE_SELECT1:
         case RS_FORM_TYPE_SELECT:
-        case RS_FORM_TYPE_GEOPOINT:
         case RS_FORM_TYPE_BINARY:
         case RS_FORM_TYPE_BOOLEAN:
         default:
@@ -415,6 +427,9 @@ show_value (RsQuestionView *self,
       break;
     case INPUT_DATE:
       rs_date_picker_set_value (RS_DATE_PICKER (self->input), value);
+      break;
+    case INPUT_GEOPOINT:
+      rs_geopoint_input_set_value (RS_GEOPOINT_INPUT (self->input), value);
       break;
     case INPUT_CHOICE_ROWS:
     case INPUT_MULTIPLE:
@@ -565,6 +580,12 @@ rs_question_view_new (const RsFormQuestion *question)
       self->input = rs_date_picker_new ();
       rs_date_picker_set_label (RS_DATE_PICKER (self->input), question->label);
       g_signal_connect_swapped (self->input, "changed", G_CALLBACK (on_date_changed), self);
+      break;
+    case INPUT_GEOPOINT:
+      self->input = rs_geopoint_input_new ();
+      gtk_widget_set_name (self->input, "geopoint");
+      rs_geopoint_input_set_label (RS_GEOPOINT_INPUT (self->input), question->label);
+      g_signal_connect_swapped (self->input, "changed", G_CALLBACK (on_geopoint_changed), self);
       break;
     case INPUT_TEXT:
     case INPUT_INTEGER:

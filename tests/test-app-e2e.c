@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 
 #include "rs-application.h"
+#include "rs-fake-geoclue.h"
 #include "rs-gui-test.h"
 #include "rs-home-page.h"
 #include "rs-interview-page.h"
@@ -30,6 +31,7 @@ typedef struct
   char          *server_url;
   char          *instance_id;   /* the household interviewed, "uuid:…" */
   char          *new_version;   /* its edit after sending, "uuid:…", or NULL */
+  RsFakeGeoclue *geoclue;       /* the tablet's location service, on the test's bus */
 } E2E;
 
 static E2E e2e;
@@ -298,6 +300,92 @@ answer_date (const char *path,
   rs_gui_spin (20);
 }
 
+/* ---- the household's position, from the fake GeoClue ---- */
+
+static gboolean
+location_progress_shows (gpointer data)
+{
+  GtkWidget *progress = rs_gui_find_named (question ("/household/head/location"), "progress");
+
+  return gtk_widget_get_mapped (progress)
+         && strstr (gtk_label_get_text (GTK_LABEL (progress)), data) != NULL;
+}
+
+static gboolean
+location_taken (gpointer data)
+{
+  GtkWidget *coordinates = rs_gui_find_named (question ("/household/head/location"),
+                                              "coordinates");
+
+  return gtk_widget_get_mapped (coordinates)
+         && !gtk_widget_get_visible (rs_gui_find_named (question ("/household/head/location"),
+                                                        "use-location"));
+}
+
+/* The first screen is long: the position comes last. */
+static void
+scroll_to_end (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+
+  ck_assert_ptr_nonnull (scrolled);
+  rs_gui_spin (100);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                        - gtk_adjustment_get_page_size (adjustment));
+  rs_gui_spin (200);
+}
+
+/* screenshots(), scrolled down to the position in both orientations. */
+static void
+location_screenshots (GtkWidget  *view,
+                      const char *name)
+{
+  g_autofree char *portrait = g_strdup_printf ("%s/%s-portrait.png", e2e.shots_dir, name);
+  g_autofree char *landscape = g_strdup_printf ("%s/%s-landscape.png", e2e.shots_dir, name);
+
+  resize (800, 1280);
+  scroll_to_end (view);
+  rs_gui_screenshot (GTK_WIDGET (e2e.window), portrait);
+  resize (1280, 800);
+  scroll_to_end (view);
+  rs_gui_screenshot (GTK_WIDGET (e2e.window), landscape);
+  resize (800, 1280);
+}
+
+/* "Lấy vị trí": a rough fix first (its accuracy shown while waiting), then one within 10 m,
+ * which ends the search and is saved as ODK writes it. */
+static void
+take_location (void)
+{
+  GtkWidget *view = question ("/household/head/location");
+  GtkWidget *take = rs_gui_find_named (view, "take-location");
+  g_autofree char *value = NULL;
+
+  ck_assert_ptr_nonnull (take);
+  scroll_to_end (view);
+  rs_gui_click (take);
+  ck_assert_msg (rs_gui_wait_until (location_progress_shows, (gpointer) "±35", 10000),
+                 "the accuracy of the first fix is not shown");
+  ck_assert (gtk_widget_is_sensitive (rs_gui_find_named (view, "use-location")));
+  location_screenshots (view, "location-searching");
+  ck_assert_msg (rs_gui_wait_until (location_taken, NULL, 15000), "no position was taken");
+  settle ();
+  ck_assert_str_eq (gtk_label_get_text (GTK_LABEL (rs_gui_find_named (view, "coordinates"))),
+                    "16,81630° B, 107,10030° Đ · ±9\u00a0m");
+  value = rs_form_session_get_value (rs_interview_page_get_session (interview ()),
+                                     "/household/head/location");
+  ck_assert_str_eq (value, "16.8163 107.1003 12.0 8.5");
+  gtk_expander_set_expanded (GTK_EXPANDER (rs_gui_find_named (view, "manual")), TRUE);
+  rs_gui_spin (100);
+  location_screenshots (view, "location");
+  ck_assert_str_eq (gtk_editable_get_text (GTK_EDITABLE (rs_gui_find_named (view, "latitude"))),
+                    "16,8163");
+  ck_assert_uint_eq (rs_fake_geoclue_get_n_started (e2e.geoclue), 1);
+  ck_assert_str_eq (rs_fake_geoclue_get_desktop_id (e2e.geoclue), RS_APP_ID);
+}
+
 static void
 next_screen (void)
 {
@@ -545,6 +633,8 @@ interview_household (void)
   choose ("/household/admin/previous_status", "none");
   answer_text ("/household/head/phone", "0912345678");
   settle ();
+  if (e2e.geoclue != NULL)
+    take_location ();
   screenshots ("interview");
   next_screen ();
 
@@ -692,6 +782,23 @@ start_server (void)
   e2e.server_url = g_strdup_printf ("http://%s", listen);
   ck_assert_msg (rs_gui_wait_until (server_answers, listen, 10000), "the server did not start");
   return TRUE;
+}
+
+/* The tablet's location service: a fake GeoClue on dbus-run-session's bus, which the app is
+ * given as the system bus.  A rough fix, then a good one 4 s later (time for a screenshot). */
+static void
+start_geoclue (void)
+{
+  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_autoptr(GError) error = NULL;
+
+  if (address == NULL)
+    return;
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+  e2e.geoclue = rs_fake_geoclue_new (address, &error);
+  ck_assert_msg (e2e.geoclue != NULL, "%s", error != NULL ? error->message : "");
+  rs_fake_geoclue_add_fix (e2e.geoclue, 200, 16.8170, 107.1010, 14.0, 35.0);
+  rs_fake_geoclue_add_fix (e2e.geoclue, 4000, 16.8163, 107.1003, 12.0, 8.5);
 }
 
 static gboolean
@@ -1054,6 +1161,8 @@ check_database (gboolean sent)
   ck_assert_ptr_nonnull (strstr (xml, "<birth_date>1975-05-12</birth_date>"));
   ck_assert_ptr_nonnull (strstr (xml, "<floor_area>24.5</floor_area>"));
   ck_assert_ptr_nonnull (strstr (xml, "<username>Lò Thị Hạnh</username>"));
+  if (e2e.geoclue != NULL)
+    ck_assert_ptr_nonnull (strstr (xml, "<location>16.8163 107.1003 12.0 8.5</location>"));
 
   ck_assert (rs_store_outbox_counts (store, &counts, &error));
   ck_assert_int_eq (counts.queued, sent ? 0 : 1);
@@ -1139,6 +1248,7 @@ START_TEST (test_household_through_the_ui)
   argv[2] = e2e.db_path;
   seed_assignments ();
   start_server ();
+  start_geoclue ();
 
   rs_application_init_i18n ();
   e2e.app = rs_application_new ();
@@ -1168,6 +1278,7 @@ START_TEST (test_household_through_the_ui)
       g_clear_object (&e2e.server);
       check_server_has_new_version ();
     }
+  g_clear_pointer (&e2e.geoclue, rs_fake_geoclue_free);
   rs_gui_remove_tree (e2e.tmpdir);
 }
 END_TEST

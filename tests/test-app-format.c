@@ -474,6 +474,199 @@ START_TEST (test_sync_words)
 }
 END_TEST
 
+/* Answers to a geopoint question as ODK and people write them. */
+static const struct
+{
+  const char *value;
+  gboolean    valid;
+  double      latitude;
+  double      longitude;
+  double      altitude;
+  double      accuracy;
+  const char *stored;     /* rs_geopoint_to_value() of the parsed point */
+} geopoint_cases[] = {
+  { "16.8163 107.1003 12.0 8.5", TRUE, 16.8163, 107.1003, 12.0, 8.5,
+    "16.8163 107.1003 12.0 8.5" },
+  { "21.0285 105.8542", TRUE, 21.0285, 105.8542, 0, 0, "21.0285 105.8542 0.0 0.0" },
+  { "  10.762622   106.660172 4 3.2  ", TRUE, 10.762622, 106.660172, 4, 3.2,
+    "10.762622 106.660172 4.0 3.2" },
+  { "-33.8688 151.2093 58.3 12", TRUE, -33.8688, 151.2093, 58.3, 12,
+    "-33.8688 151.2093 58.3 12.0" },
+  { "90 -180", TRUE, 90, -180, 0, 0, "90.0 -180.0 0.0 0.0" },
+  { "16.81630004 107.10030009 -2.25 0.04", TRUE, 16.81630004, 107.10030009, -2.25, 0.04,
+    "16.8163 107.1003001 -2.2 0.0" },
+  { "", FALSE, 0, 0, 0, 0, NULL },
+  { "16.8163", FALSE, 0, 0, 0, 0, NULL },
+  { "16,8163 107,1003", FALSE, 0, 0, 0, 0, NULL },     /* the stored form uses '.' only */
+  { "91 107", FALSE, 0, 0, 0, 0, NULL },
+  { "16 181", FALSE, 0, 0, 0, 0, NULL },
+  { "16 107 12 8 5", FALSE, 0, 0, 0, 0, NULL },
+  { "16 107 12 -8", FALSE, 0, 0, 0, 0, NULL },         /* a negative accuracy */
+  { "abc def", FALSE, 0, 0, 0, 0, NULL },
+  { "16 107 nan", FALSE, 0, 0, 0, 0, NULL },
+  { "16 107 inf 3", FALSE, 0, 0, 0, 0, NULL },
+  { "0x10 107", FALSE, 0, 0, 0, 0, NULL },
+};
+
+START_TEST (test_geopoint_parse)
+{
+  RsGeopoint point = { -1, -1, -1, -1 };
+  gboolean valid = rs_geopoint_parse (geopoint_cases[_i].value, &point);
+
+  ck_assert_msg (valid == geopoint_cases[_i].valid, "\"%s\" parsed %d",
+                 geopoint_cases[_i].value, valid);
+  if (valid)
+    {
+      g_autofree char *stored = rs_geopoint_to_value (&point);
+
+      ck_assert_double_eq_tol (point.latitude, geopoint_cases[_i].latitude, 1e-9);
+      ck_assert_double_eq_tol (point.longitude, geopoint_cases[_i].longitude, 1e-9);
+      ck_assert_double_eq_tol (point.altitude, geopoint_cases[_i].altitude, 1e-9);
+      ck_assert_double_eq_tol (point.accuracy, geopoint_cases[_i].accuracy, 1e-9);
+      ck_assert_str_eq (stored, geopoint_cases[_i].stored);
+    }
+}
+END_TEST
+
+/* What the enumerator reads on the question, in Vietnamese and English. */
+static const struct
+{
+  RsGeopoint  point;
+  const char *vi;
+  const char *en;
+} geopoint_text_cases[] = {
+  { { 16.8163, 107.1003, 12.0, 8.4 },
+    "16,81630° B, 107,10030° Đ · ±8\u00a0m", "16,81630° N, 107,10030° E · ±8\u00a0m" },
+  { { 21.0285, 105.8542, 0, 0 }, "21,02850° B, 105,85420° Đ", "21,02850° N, 105,85420° E" },
+  { { -33.8688, -70.6693, 0, 1250.4 },
+    "33,86880° N, 70,66930° T · ±1.250\u00a0m", "33,86880° S, 70,66930° W · ±1.250\u00a0m" },
+  { { 0.000004, 0, 0, 0.3 }, "0,00000° B, 0,00000° Đ · ±1\u00a0m",
+    "0,00000° N, 0,00000° E · ±1\u00a0m" },
+};
+
+START_TEST (test_geopoint_text)
+{
+  g_autofree char *vi = NULL;
+  g_autofree char *en = NULL;
+
+  if (!use_language ("vi"))
+    ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
+  vi = rs_format_geopoint (&geopoint_text_cases[_i].point);
+  ck_assert_str_eq (vi, geopoint_text_cases[_i].vi);
+  use_language ("en");
+  en = rs_format_geopoint (&geopoint_text_cases[_i].point);
+  ck_assert_str_eq (en, geopoint_text_cases[_i].en);
+}
+END_TEST
+
+START_TEST (test_accuracy_text)
+{
+  static const struct
+  {
+    double      metres;
+    const char *text;
+  } cases[] = {
+    { 8.4, "±8\u00a0m" }, { 8.5, "±9\u00a0m" }, { 0.2, "±1\u00a0m" }, { 12, "±12\u00a0m" },
+    { 2500, "±2.500\u00a0m" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = rs_format_accuracy (cases[i].metres);
+
+      ck_assert_str_eq (text, cases[i].text);
+    }
+}
+END_TEST
+
+/* While the tablet looks: what it is doing, then the accuracy it has so far. */
+START_TEST (test_location_progress)
+{
+  g_autofree char *looking = NULL;
+  g_autofree char *found = NULL;
+  g_autofree char *unknown = NULL;
+  g_autofree char *vi = NULL;
+
+  /* Vietnamese first: GLib decides once per process whether to translate. */
+  if (!use_language ("vi"))
+    ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
+  vi = rs_format_location_progress (TRUE, 12.4);
+  ck_assert_str_eq (vi, "Độ chính xác: ±12\u00a0m");
+  use_language ("en");
+  looking = rs_format_location_progress (FALSE, 0);
+  found = rs_format_location_progress (TRUE, 12.4);
+  unknown = rs_format_location_progress (TRUE, 0);
+  ck_assert_str_eq (looking, "Looking for the position…");
+  ck_assert_str_eq (found, "Accuracy: ±12\u00a0m");
+  ck_assert_str_eq (unknown, "Position found, accuracy not known");
+}
+END_TEST
+
+/* Typing a position by hand when there is no GPS. */
+static const struct
+{
+  const char *latitude;
+  const char *longitude;
+  const char *problem;      /* a word of the English message, or NULL when accepted */
+  double      lat;
+  double      lon;
+} geopoint_input_cases[] = {
+  { "16.8163", "107.1003", NULL, 16.8163, 107.1003 },
+  { "16,8163", "107,1003", NULL, 16.8163, 107.1003 },
+  { " 21.0285 ", "105.8542°", NULL, 21.0285, 105.8542 },
+  { "\u221233.8688", "-70.6693", NULL, -33.8688, -70.6693 },
+  { "90", "180", NULL, 90, 180 },
+  { "", "107.1003", "both", 0, 0 },
+  { "16.8163", "  ", "both", 0, 0 },
+  { NULL, NULL, "both", 0, 0 },
+  { "16.81.63", "107.1003", "latitude must be a number", 0, 0 },
+  { "16°49'", "107.1003", "latitude must be a number", 0, 0 },
+  { "16.8163", "abc", "longitude must be a number", 0, 0 },
+  { "107.1003", "16.8163", "swapped", 0, 0 },
+  { "-90.5", "0", "between −90 and 90", 0, 0 },
+  { "16.8163", "181", "between −180 and 180", 0, 0 },
+  { "16.8163", "1e400", "longitude must be a number", 0, 0 },
+};
+
+START_TEST (test_geopoint_input)
+{
+  RsGeopoint point = { -1, -1, -1, -1 };
+  const char *problem;
+
+  use_language ("en");
+  problem = rs_check_geopoint_input (geopoint_input_cases[_i].latitude,
+                                     geopoint_input_cases[_i].longitude, &point);
+  if (geopoint_input_cases[_i].problem == NULL)
+    {
+      ck_assert_msg (problem == NULL, "%s / %s refused: %s", geopoint_input_cases[_i].latitude,
+                     geopoint_input_cases[_i].longitude, problem);
+      ck_assert_double_eq_tol (point.latitude, geopoint_input_cases[_i].lat, 1e-9);
+      ck_assert_double_eq_tol (point.longitude, geopoint_input_cases[_i].lon, 1e-9);
+      ck_assert_double_eq (point.altitude, 0);
+      ck_assert_double_eq (point.accuracy, 0);
+    }
+  else
+    {
+      ck_assert_ptr_nonnull (problem);
+      ck_assert_msg (strstr (problem, geopoint_input_cases[_i].problem) != NULL,
+                     "\"%s\" does not say \"%s\"", problem, geopoint_input_cases[_i].problem);
+    }
+}
+END_TEST
+
+/* The manual entry's messages read in Vietnamese too. */
+START_TEST (test_geopoint_input_vietnamese)
+{
+  RsGeopoint point;
+
+  if (!use_language ("vi"))
+    ck_abort_msg ("the Vietnamese catalogue is not built under RS_TEST_BUILDDIR/po");
+  ck_assert_str_eq (rs_check_geopoint_input ("", "", &point),
+                    "Nhập cả vĩ độ và kinh độ.");
+  ck_assert_ptr_nonnull (strstr (rs_check_geopoint_input ("107", "16", &point), "đảo"));
+}
+END_TEST
+
 /* Versions after edits: each case is a list of "instanceID<deprecatedID" links. */
 static const struct
 {
@@ -653,6 +846,19 @@ format_suite (void)
   tcase_add_loop_test (home, test_version_chain, 0, G_N_ELEMENTS (version_cases));
   tcase_add_test (home, test_version_chain_empty);
   suite_add_tcase (suite, home);
+
+  {
+    TCase *geopoint = tcase_create ("geopoint");
+
+    tcase_add_loop_test (geopoint, test_geopoint_parse, 0, G_N_ELEMENTS (geopoint_cases));
+    tcase_add_loop_test (geopoint, test_geopoint_text, 0, G_N_ELEMENTS (geopoint_text_cases));
+    tcase_add_test (geopoint, test_accuracy_text);
+    tcase_add_test (geopoint, test_location_progress);
+    tcase_add_loop_test (geopoint, test_geopoint_input, 0,
+                         G_N_ELEMENTS (geopoint_input_cases));
+    tcase_add_test (geopoint, test_geopoint_input_vietnamese);
+    suite_add_tcase (suite, geopoint);
+  }
   return suite;
 }
 
