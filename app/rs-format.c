@@ -551,7 +551,9 @@ rs_format_geopoint (const RsGeopoint *point)
 
       return g_strdup_printf ("%s, %s · %s", latitude, longitude, accuracy);
     }
-  return g_strdup_printf ("%s, %s", latitude, longitude);
+  /* No accuracy: the position was typed (or placed on a map in ODK Collect), not measured. */
+  /* TRANSLATORS: "16,81630° N, 107,10030° E · typed by hand": a position not measured by GPS */
+  return g_strdup_printf (_("%s, %s · typed by hand"), latitude, longitude);
 }
 
 /* A number typed by hand: '.' or ',' for decimals, a leading minus (ASCII or U+2212). */

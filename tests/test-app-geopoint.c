@@ -277,7 +277,7 @@ START_TEST (test_by_hand)
   ck_assert_str_eq (rs_geopoint_input_get_value (RS_GEOPOINT_INPUT (fx.input)),
                     "16.8163 107.1003 0.0 0.0");
   ck_assert (!gtk_widget_get_visible (child (&fx, "manual-error")));
-  ck_assert_str_eq (label_text (&fx, "coordinates"), "16,81630° B, 107,10030° Đ");
+  ck_assert_str_eq (label_text (&fx, "coordinates"), "16,81630° B, 107,10030° Đ · nhập tay");
   screenshot (&fx, "location-manual");
 
   rs_gui_click (child (&fx, "clear-location"));
