@@ -1302,6 +1302,30 @@ rs_version_order (const RsVersionLink *links,
   return order;
 }
 
+/**
+ * rs_version_rows_to_show:
+ * @rows: (array length=n_rows): a list's rows in the order shown (rs_version_order())
+ * @n_rows: how many
+ * @limit: how many rows are enough
+ *
+ * How many of @rows to show: @limit, and more when the rows after the last one are its older
+ * versions, so that a household is never shown without the versions it replaced.
+ *
+ * Returns: the number of rows to show, at most @n_rows.
+ */
+guint
+rs_version_rows_to_show (const RsVersionLink *rows,
+                         guint                n_rows,
+                         guint                limit)
+{
+  guint shown = MIN (n_rows, limit);
+
+  while (shown > 0 && shown < n_rows && rows[shown - 1].deprecated_id != NULL
+         && g_strcmp0 (rows[shown - 1].deprecated_id, rows[shown].instance_id) == 0)
+    shown++;
+  return shown;
+}
+
 /* The formats stay literal in each branch so that the compiler checks them. */
 static void
 append_replaced (GString        *line,

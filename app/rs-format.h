@@ -141,6 +141,9 @@ guint            *rs_version_numbers            (const RsVersionLink *links,
                                                  guint                n_links);
 guint            *rs_version_order              (const RsVersionLink *links,
                                                  guint                n_links);
+guint             rs_version_rows_to_show       (const RsVersionLink *rows,
+                                                 guint                n_rows,
+                                                 guint                limit);
 char             *rs_format_version_line        (guint                version,
                                                  GDateTime           *edited_at,
                                                  guint                newer_version,

@@ -358,9 +358,23 @@ rs_sync_page_set_data (RsSyncPage *self,
     gtk_list_box_append (self->refused_list, refused_row (self, g_ptr_array_index (data->refused, i)));
   for (guint i = 0; i < data->waiting->len; i++)
     gtk_list_box_append (self->waiting_list, waiting_row (self, g_ptr_array_index (data->waiting, i)));
-  /* The latest twenty are enough to answer "did it go?"; the rest is on the server. */
-  for (guint i = 0; i < MIN (data->sent->len, 20); i++)
-    gtk_list_box_append (self->sent_list, sent_row (self, g_ptr_array_index (data->sent, i)));
+  /* The latest twenty are enough to answer "did it go?"; the rest is on the server. The older
+   * versions of the last household shown stay with it. */
+  {
+    g_autofree RsVersionLink *links = g_new0 (RsVersionLink, MAX (data->sent->len, 1));
+    guint shown;
+
+    for (guint i = 0; i < data->sent->len; i++)
+      {
+        RsSyncRecord *record = g_ptr_array_index (data->sent, i);
+
+        links[i].instance_id = record->instance_id;
+        links[i].deprecated_id = record->deprecated_id;
+      }
+    shown = rs_version_rows_to_show (links, data->sent->len, 20);
+    for (guint i = 0; i < shown; i++)
+      gtk_list_box_append (self->sent_list, sent_row (self, g_ptr_array_index (data->sent, i)));
+  }
   for (guint i = 0; i < data->log->len; i++)
     gtk_list_box_append (self->log_list, log_row (g_ptr_array_index (data->log, i)));
 

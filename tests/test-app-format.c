@@ -735,6 +735,42 @@ START_TEST (test_version_chain_empty)
 }
 END_TEST
 
+/* A list cut after its twentieth row keeps the older versions of the last household shown. */
+START_TEST (test_version_rows_to_show)
+{
+  static const struct
+  {
+    const char *rows[6];
+    guint       limit;
+    guint       shown;
+  } cases[] = {
+    { { "a", "b", "c" }, 2, 2 },
+    { { "a", "c<b", "b", "d" }, 2, 3 },          /* b is c's older version: it stays */
+    { { "a", "d<c", "c<b", "b", "e" }, 2, 4 },   /* three versions of one household */
+    { { "c<b", "b" }, 5, 2 },                    /* under the limit: everything */
+    { { "a", "c<x", "b" }, 2, 2 },               /* c replaced a record not in the list */
+    { { NULL }, 20, 0 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      RsVersionLink links[6] = { { 0 } };
+      char **parts[6] = { NULL };
+      guint n = 0;
+
+      for (; n < G_N_ELEMENTS (links) && cases[c].rows[n] != NULL; n++)
+        {
+          parts[n] = g_strsplit (cases[c].rows[n], "<", 2);
+          links[n].instance_id = parts[n][0];
+          links[n].deprecated_id = parts[n][1];
+        }
+      ck_assert_uint_eq (rs_version_rows_to_show (links, n, cases[c].limit), cases[c].shown);
+      for (guint i = 0; i < n; i++)
+        g_strfreev (parts[i]);
+    }
+}
+END_TEST
+
 /* The line a row shows for a version, in both languages. */
 static const struct
 {
@@ -846,6 +882,7 @@ format_suite (void)
   tcase_add_test (home, test_setup_checks);
   tcase_add_loop_test (home, test_version_chain, 0, G_N_ELEMENTS (version_cases));
   tcase_add_test (home, test_version_chain_empty);
+  tcase_add_test (home, test_version_rows_to_show);
   suite_add_tcase (suite, home);
 
   {
