@@ -8,6 +8,7 @@
 #include "rs-application-private.h"
 #include "rs-resources.h"
 #include "rs-window.h"
+#include "rs-text.h"
 
 struct _RsApplication
 {
@@ -19,35 +20,6 @@ struct _RsApplication
 };
 
 G_DEFINE_FINAL_TYPE (RsApplication, rs_application, ADW_TYPE_APPLICATION)
-
-/* The catalogue next to the executable in a build tree (builddir/app/rasoat → builddir/po),
- * so the app speaks Vietnamese when run from the build, as packaging/run-demo does. */
-static char *
-find_locale_dir (void)
-{
-  const char *env = g_getenv ("RASOAT_LOCALEDIR");
-  g_autofree char *exe = NULL;
-  g_autofree char *exe_dir = NULL;
-  g_autofree char *build_po = NULL;
-  g_autofree char *build_mo = NULL;
-  g_autofree char *installed_mo = NULL;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  installed_mo = g_build_filename (LOCALEDIR, "vi", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (installed_mo, G_FILE_TEST_EXISTS))
-    return g_strdup (LOCALEDIR);
-  exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL)
-    {
-      exe_dir = g_path_get_dirname (exe);
-      build_po = g_build_filename (exe_dir, "..", "po", NULL);
-      build_mo = g_build_filename (build_po, "vi", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-      if (g_file_test (build_mo, G_FILE_TEST_EXISTS))
-        return g_steal_pointer (&build_po);
-    }
-  return g_strdup (LOCALEDIR);
-}
 
 /**
  * rs_application_init_i18n:
@@ -68,7 +40,7 @@ rs_application_init_i18n (void)
   /* gettext ignores LANGUAGE in the "C" locale; C.UTF-8 keeps it and UTF-8 output. */
   if (locale == NULL || g_str_equal (locale, "C") || g_str_equal (locale, "POSIX"))
     setlocale (LC_ALL, "C.UTF-8");
-  locale_dir = find_locale_dir ();
+  locale_dir = rs_text_locale_dir ();
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rs-cli.h"
+#include "rs-text.h"
 
 /* One line per subcommand; the functions are declared in rs-cli.h. */
 static const RsCliCommand commands[] = {
@@ -66,7 +67,11 @@ main (int    argc,
   int i = 1;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  {
+    g_autofree char *locale_dir = rs_text_locale_dir ();
+
+    bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+  }
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

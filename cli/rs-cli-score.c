@@ -8,6 +8,7 @@
 
 #include "rs-cli.h"
 #include "rs-score.h"
+#include "rs-text.h"
 
 static void
 print_score_usage (FILE *out)
@@ -127,16 +128,18 @@ rs_cli_score (RsCliContext *ctx,
       print_score_usage (stderr);
       return 2;
     }
-  /* JSON is for machines: Vietnamese reasons unless asked; text follows the user's language. */
+  /* JSON is for machines: Vietnamese reasons unless asked. Text is for people: its reasons are
+   * in the language its labels come out in (English when no catalogue is in use). */
   if (lang_name != NULL)
     lang = rs_lang_from_string (lang_name);
   else if (g_str_equal (format, "json"))
     lang = RS_LANG_VI;
   else
-    lang = rs_lang_from_string (g_get_language_names ()[0]);
-  if (lang_name == NULL && g_str_equal (format, "text")
-      && g_str_equal (g_get_language_names ()[0], "C"))
-    lang = RS_LANG_EN;
+    {
+      g_autofree char *shown = rs_text_catalogue_language ();
+
+      lang = shown != NULL ? rs_lang_from_string (shown) : RS_LANG_EN;
+    }
 
   scorer = rs_scorer_new (ctx->data_dir, &error);
   if (scorer == NULL)

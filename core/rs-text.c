@@ -178,3 +178,89 @@ rs_text_csv_append_cell (GString    *out,
     }
   g_string_append_c (out, '"');
 }
+
+/**
+ * rs_text_catalogue_language:
+ *
+ * The language rasoat's messages come out in on this thread now: the "Language:" line of the
+ * header of the catalogue gettext uses (the translation of ""), so it is the language actually
+ * shown, whatever the environment asked for (a `LANGUAGE=vi` without an installed catalogue shows
+ * English). Text that rasoat writes beside its messages (indicator names and reasons) should be
+ * in the same language.
+ *
+ * Returns: (transfer full) (nullable): the language code in lower case ("vi"), or %NULL when no
+ *   catalogue is in use and messages are the English source text.
+ */
+char *
+rs_text_catalogue_language (void)
+{
+  const char *header = g_dgettext (GETTEXT_PACKAGE, "");
+  const char *line = header;
+
+  while (line != NULL && *line != '\0')
+    {
+      const char *end = strchr (line, '\n');
+
+      if (g_str_has_prefix (line, "Language:"))
+        {
+          const char *value = line + strlen ("Language:");
+          gsize length = 0;
+
+          while (*value == ' ' || *value == '\t')
+            value++;
+          while (g_ascii_isalpha (value[length]))
+            length++;
+          return length > 0 ? g_ascii_strdown (value, length) : NULL;
+        }
+      line = end != NULL ? end + 1 : NULL;
+    }
+  return NULL;
+}
+
+/* Whether @dir holds a catalogue of rasoat in some language (dir/LANG/LC_MESSAGES/rasoat.mo). */
+static gboolean
+holds_a_catalogue (const char *dir)
+{
+  g_autoptr(GDir) entries = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (entries != NULL && (name = g_dir_read_name (entries)) != NULL)
+    {
+      g_autofree char *mo = g_build_filename (dir, name, "LC_MESSAGES", GETTEXT_PACKAGE ".mo",
+                                              NULL);
+
+      if (g_file_test (mo, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * rs_text_locale_dir:
+ *
+ * Where the program's message catalogues are: `$RASOAT_LOCALEDIR` when set; the `po/` folder of
+ * the build tree when the program runs from one (builddir/app/rasoat → builddir/po, as
+ * `make run` and the tests do); otherwise the installed locale folder. The app, the district
+ * server and rasoat-cli all bind their text domain here.
+ *
+ * Returns: (transfer full): a folder for bindtextdomain()
+ */
+char *
+rs_text_locale_dir (void)
+{
+  const char *env = g_getenv ("RASOAT_LOCALEDIR");
+  g_autofree char *exe = NULL;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (exe != NULL)
+    {
+      g_autofree char *exe_dir = g_path_get_dirname (exe);
+      g_autofree char *build_po = g_build_filename (exe_dir, "..", "po", NULL);
+
+      if (holds_a_catalogue (build_po))
+        return g_steal_pointer (&build_po);
+    }
+  return g_strdup (LOCALEDIR);
+}

@@ -11,6 +11,9 @@ char     *rs_text_fold        (const char *text);
 gboolean  rs_text_fold_match  (const char *folded_haystack,
                                const char *query);
 
+char     *rs_text_catalogue_language (void);
+char     *rs_text_locale_dir         (void);
+
 /* What every CSV file rasoat writes starts with: the UTF-8 byte-order mark. */
 #define RS_CSV_BOM "\xEF\xBB\xBF"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rs-server-language.h"
+#include "rs-text.h"
 
 /* How one thread answers in another language than its neighbours (docs/server.md, "Languages").
  *
@@ -248,65 +249,10 @@ has_catalogue (const char *locale_dir,
   return g_file_test (mo, G_FILE_TEST_IS_REGULAR);
 }
 
-static gboolean
-has_any_catalogue (const char *locale_dir)
-{
-  g_auto(GStrv) linguas = g_strsplit (RS_SERVER_LINGUAS, " ", -1);
-
-  for (guint i = 0; linguas[i] != NULL; i++)
-    {
-      if (*linguas[i] != '\0' && has_catalogue (locale_dir, linguas[i]))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 char *
 rs_server_language_locale_dir (void)
 {
-  const char *env = g_getenv ("RASOAT_LOCALEDIR");
-  g_autofree char *exe = NULL;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL)
-    {
-      g_autofree char *exe_dir = g_path_get_dirname (exe);
-      g_autofree char *build_po = g_build_filename (exe_dir, "..", "po", NULL);
-
-      if (has_any_catalogue (build_po))
-        return g_steal_pointer (&build_po);
-    }
-  return g_strdup (LOCALEDIR);
-}
-
-/* The language of the catalogue gettext uses on this thread now, from the "Language:" line of
- * the catalogue's header (the translation of ""); NULL when no catalogue is in use. */
-static char *
-catalogue_language (void)
-{
-  const char *header = dgettext (GETTEXT_PACKAGE, "");
-  const char *line = header;
-
-  while (line != NULL && *line != '\0')
-    {
-      const char *end = strchr (line, '\n');
-
-      if (g_str_has_prefix (line, "Language:"))
-        {
-          const char *value = line + strlen ("Language:");
-          gsize length = 0;
-
-          while (is_ows (*value))
-            value++;
-          while (g_ascii_isalpha (value[length]))
-            length++;
-          return length > 0 ? g_ascii_strdown (value, length) : NULL;
-        }
-      line = end != NULL ? end + 1 : NULL;
-    }
-  return NULL;
+  return rs_text_locale_dir ();
 }
 
 /* The process's locale with LC_MESSAGES replaced by @name; (locale_t) 0 if @name is missing. */
@@ -347,7 +293,7 @@ rs_server_language_init (const char *locale_dir)
   bindtextdomain (GETTEXT_PACKAGE, locale_dir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   /* What the environment selects, before LANGUAGE is set below. */
-  process_language = catalogue_language ();
+  process_language = rs_text_catalogue_language ();
 
   state.available[0] = SOURCE_LANGUAGE;
   state.locales[0] = new_messages_locale ("C");

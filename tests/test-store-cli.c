@@ -264,6 +264,53 @@ START_TEST (test_export_csv_formula_guard)
 }
 END_TEST
 
+/* rasoat-cli score --format text is for people: the reasons are in the language its labels come
+ * out in, never half Vietnamese and half English. */
+START_TEST (test_score_text_in_one_language)
+{
+  static const struct
+  {
+    const char *lc_all;
+    const char *language;
+    const char *expected[2];
+    const char *not_expected;
+  } cases[] = {
+    { "C.UTF-8", "vi", { "Kết quả: Hộ nghèo", " 1. Việc làm: " }, "Result:" },
+    { "C.UTF-8", "C", { "Result: Poor household", " 1. Employment: " }, "Việc làm" },
+    { "C", NULL, { "Result: Poor household", " 1. Employment: " }, "Việc làm" },
+    /* Debian's default on a fresh server: no catalogue chosen, English throughout. */
+    { "C.UTF-8", NULL, { "Result: Poor household", " 1. Employment: " }, "Việc làm" },
+  };
+  const char *builddir = g_getenv ("RS_TEST_BUILDDIR");
+  g_autofree char *cli = g_build_filename (builddir != NULL ? builddir : ".", "cli",
+                                           "rasoat-cli", NULL);
+  g_autofree char *record = g_build_filename (rs_test_srcdir (), "tests", "data", "households",
+                                              "poor-rural-4.xml", NULL);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      const char *argv[] = { cli, "score", record, "--format", "text", NULL };
+      g_auto(GStrv) env = g_get_environ ();
+      g_autofree char *out = NULL;
+      g_autoptr(GError) error = NULL;
+      int status = -1;
+
+      env = g_environ_setenv (env, "LC_ALL", cases[c].lc_all, TRUE);
+      env = cases[c].language != NULL ? g_environ_setenv (env, "LANGUAGE", cases[c].language, TRUE)
+                                      : g_environ_unsetenv (env, "LANGUAGE");
+      ck_assert_msg (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                                   NULL, &out, NULL, &status, &error),
+                     "%s", error != NULL ? error->message : "");
+      ck_assert_int_eq (status, 0);
+      for (guint e = 0; e < G_N_ELEMENTS (cases[c].expected); e++)
+        ck_assert_msg (strstr (out, cases[c].expected[e]) != NULL, "case %u: no “%s” in\n%s", c,
+                       cases[c].expected[e], out);
+      ck_assert_msg (strstr (out, cases[c].not_expected) == NULL, "case %u: “%s” in\n%s", c,
+                     cases[c].not_expected, out);
+    }
+}
+END_TEST
+
 START_TEST (test_missing_and_damaged_databases)
 {
   g_autofree char *out = NULL;
@@ -298,6 +345,7 @@ main (void)
   tcase_add_test (tc, test_export_and_backup);
   tcase_add_test (tc, test_export_csv_formula_guard);
   tcase_add_test (tc, test_missing_and_damaged_databases);
+  tcase_add_test (tc, test_score_text_in_one_language);
   suite_add_tcase (suite, tc);
   return rs_test_run_suite (suite);
 }
