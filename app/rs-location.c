@@ -230,16 +230,43 @@ on_location_read (GObject      *source,
   consider_fix (self, properties);
 }
 
+
+/* One step of the search: a call to GeoClue whose answer goes to @callback with @task. GeoClue
+ * is not started by these calls: the manager call that makes the client does that. */
+static void
+geoclue_call (RsLocation          *self,
+              GTask               *task,
+              const char          *path,
+              const char          *iface,
+              const char          *method,
+              GVariant            *parameters,
+              const GVariantType  *reply_type,
+              GAsyncReadyCallback  callback)
+{
+  g_dbus_connection_call (self->bus, GEOCLUE_NAME, path, iface, method, parameters, reply_type,
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT, self->calls, callback,
+                          g_object_ref (task));
+}
+
+static void
+set_client_property (RsLocation          *self,
+                     GTask               *task,
+                     const char          *name,
+                     GVariant            *value,
+                     GAsyncReadyCallback  callback)
+{
+  geoclue_call (self, task, self->client_path, PROPERTIES_IFACE, "Set",
+                g_variant_new ("(ssv)", GEOCLUE_CLIENT_IFACE, name, value), NULL, callback);
+}
 static void
 read_location (RsLocation *self,
                const char *path)
 {
   if (path == NULL || g_str_equal (path, "/"))
     return;
-  g_dbus_connection_call (self->bus, GEOCLUE_NAME, path, PROPERTIES_IFACE, "GetAll",
-                          g_variant_new ("(s)", GEOCLUE_LOCATION_IFACE),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
-                          self->calls, on_location_read, g_object_ref (self->task));
+  geoclue_call (self, self->task, path, PROPERTIES_IFACE, "GetAll",
+                g_variant_new ("(s)", GEOCLUE_LOCATION_IFACE), G_VARIANT_TYPE ("(a{sv})"),
+                on_location_read);
 }
 
 static void
@@ -294,10 +321,9 @@ on_started (GObject      *source,
     return;
   self->started = TRUE;
   /* A position GeoClue already had comes as the client's Location, maybe with no signal. */
-  g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, PROPERTIES_IFACE, "Get",
-                          g_variant_new ("(ss)", GEOCLUE_CLIENT_IFACE, "Location"),
-                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
-                          self->calls, on_location_property, g_object_ref (task));
+  geoclue_call (self, task, self->client_path, PROPERTIES_IFACE, "Get",
+                g_variant_new ("(ss)", GEOCLUE_CLIENT_IFACE, "Location"), G_VARIANT_TYPE ("(v)"),
+                on_location_property);
 }
 
 static void
@@ -313,9 +339,8 @@ on_accuracy_set (GObject      *source,
 
   if (!still_searching (self, task, error))
     return;
-  g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, GEOCLUE_CLIENT_IFACE,
-                          "Start", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
-                          self->calls, on_started, g_object_ref (task));
+  geoclue_call (self, task, self->client_path, GEOCLUE_CLIENT_IFACE, "Start", NULL, NULL,
+                on_started);
 }
 
 static void
@@ -331,11 +356,8 @@ on_desktop_id_set (GObject      *source,
 
   if (!still_searching (self, task, error))
     return;
-  g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, PROPERTIES_IFACE, "Set",
-                          g_variant_new ("(ssv)", GEOCLUE_CLIENT_IFACE, "RequestedAccuracyLevel",
-                                         g_variant_new_uint32 (RS_LOCATION_ACCURACY_LEVEL_EXACT)),
-                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT, self->calls,
-                          on_accuracy_set, g_object_ref (task));
+  set_client_property (self, task, "RequestedAccuracyLevel",
+                       g_variant_new_uint32 (RS_LOCATION_ACCURACY_LEVEL_EXACT), on_accuracy_set);
 }
 
 static void get_client (RsLocation *self,
@@ -370,11 +392,8 @@ on_client (GObject      *source,
                                                         G_DBUS_SIGNAL_FLAGS_NONE,
                                                         on_location_updated, g_object_ref (self),
                                                         g_object_unref);
-  g_dbus_connection_call (self->bus, GEOCLUE_NAME, self->client_path, PROPERTIES_IFACE, "Set",
-                          g_variant_new ("(ssv)", GEOCLUE_CLIENT_IFACE, "DesktopId",
-                                         g_variant_new_string (self->desktop_id)),
-                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT, self->calls,
-                          on_desktop_id_set, g_object_ref (task));
+  set_client_property (self, task, "DesktopId", g_variant_new_string (self->desktop_id),
+                       on_desktop_id_set);
 }
 
 static void
