@@ -1257,6 +1257,25 @@ clear_marks (RsFormSession *self)
     }
 }
 
+/* After a saved record's values are in the instance: its identity, the preloads it lacks, and
+ * everything computed again. The record keeps its id even when the form computes one (uuid()
+ * runs again in the recompute). */
+static void
+finish_loading (RsFormSession *self,
+                const char    *saved_id)
+{
+  xmlNodePtr root = xmlDocGetRootElement (self->doc);
+  xmlNodePtr id_node;
+
+  set_instance_id (self, saved_id);
+  apply_preloads (self, root, FALSE);
+  clear_marks (self);
+  recompute_all (self);
+  id_node = find_instance_id (root);
+  if (saved_id != NULL && id_node != NULL)
+    set_element_text (id_node, saved_id);
+}
+
 static RsFormSession *
 session_new_from_instance (RsForm            *form,
                            xmlParserCtxtPtr   parser,
@@ -1304,14 +1323,7 @@ session_new_from_instance (RsForm            *form,
   self->loading = FALSE;
   xmlFreeDoc (saved);
 
-  id_node = find_instance_id (xmlDocGetRootElement (self->doc));
-  set_instance_id (self, saved_id);
-  apply_preloads (self, xmlDocGetRootElement (self->doc), FALSE);
-  clear_marks (self);
-  recompute_all (self);
-  /* The record keeps its identity even when the form computes the id (uuid() runs again). */
-  if (saved_id != NULL && id_node != NULL)
-    set_element_text (id_node, saved_id);
+  finish_loading (self, saved_id);
   return g_steal_pointer (&self);
 }
 
@@ -1408,7 +1420,7 @@ _rs_form_session_read_values (RsFormSession     *self,
 {
   g_autofree char *saved_id = NULL;
   xmlDocPtr saved;
-  xmlNodePtr saved_root, root, id_node;
+  xmlNodePtr saved_root, root;
   guint n_instances = 0;
 
   g_return_val_if_fail (RS_IS_FORM_SESSION (self) && self->values_only, FALSE);
@@ -1448,13 +1460,7 @@ _rs_form_session_read_values (RsFormSession     *self,
       xmlFreeDoc (saved);
     }
 
-  set_instance_id (self, saved_id);
-  apply_preloads (self, root, FALSE);
-  clear_marks (self);
-  recompute_all (self);
-  id_node = find_instance_id (root);
-  if (saved_id != NULL && id_node != NULL)
-    set_element_text (id_node, saved_id);
+  finish_loading (self, saved_id);
   return TRUE;
 }
 
