@@ -13,6 +13,7 @@
 #include "rs-server-csv.h"
 #include "rs-server-language.h"
 #include "rs-server-store.h"
+#include "rs-text.h"
 
 static void
 print_error (const char *format,
@@ -666,7 +667,7 @@ main (int    argc,
    * textdomain(): _() names its domain, and GLib stops translating for good when the default
    * domain is changed and the process's own language has no catalogue. */
   {
-    g_autofree char *locale_dir = rs_server_language_locale_dir ();
+    g_autofree char *locale_dir = rs_text_locale_dir ();
 
     rs_server_language_init (locale_dir);
   }

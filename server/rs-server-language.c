@@ -249,12 +249,6 @@ has_catalogue (const char *locale_dir,
   return g_file_test (mo, G_FILE_TEST_IS_REGULAR);
 }
 
-char *
-rs_server_language_locale_dir (void)
-{
-  return rs_text_locale_dir ();
-}
-
 /* The process's locale with LC_MESSAGES replaced by @name; (locale_t) 0 if @name is missing. */
 static locale_t
 new_messages_locale (const char *name)

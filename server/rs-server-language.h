@@ -16,10 +16,6 @@ const char *rs_server_language_choose      (const char        *header,
                                             const char *const *available,
                                             const char        *default_language);
 
-/* Where the catalogues are: $RASOAT_LOCALEDIR, else the build tree next to the executable
- * (builddir/server/rasoat-server → builddir/po), else the installed LOCALEDIR. */
-char       *rs_server_language_locale_dir  (void);
-
 /* Sets up gettext for the whole process: setlocale (LC_ALL, ""), the catalogues in
  * @locale_dir, and the per-thread locales rs_server_language_enter() switches between. Call it
  * once, first thing in main(), before any thread exists and before anything is translated: it

@@ -14,6 +14,7 @@
 #include "rs-server-language.h"
 #include "rs-server-store.h"
 #include "rs-test.h"
+#include "rs-text.h"
 
 /* The catalogue's words, written out: a server that translated nothing must fail. */
 #define RECEIVED_EN  "The district server received the record."
@@ -651,7 +652,7 @@ main (void)
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_unsetenv ("LANGUAGE");
   g_unsetenv ("RASOAT_LOCALEDIR");
-  locale_dir = rs_server_language_locale_dir ();
+  locale_dir = rs_text_locale_dir ();
   rs_server_language_init (locale_dir);
   status = rs_test_run_suite (server_language_suite ());
   g_free (demo_password_hash);
