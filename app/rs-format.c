@@ -1216,43 +1216,6 @@ replaced_position (GHashTable          *index,
 }
 
 /**
- * rs_version_numbers:
- * @links: (array length=n_links): the records of the tablet, in any order
- * @n_links: how many
- *
- * Numbers each record by following meta/deprecatedID back to the first version: a record that
- * replaces none is version 1, the one that replaces it version 2, and so on. A replaced record
- * that is not in @links (e.g. sent from another tablet) still counts as one version. A loop of
- * links, which the store never makes, stops after going round once.
- *
- * Returns: (transfer full) (array length=n_links): the version of each record.
- */
-guint *
-rs_version_numbers (const RsVersionLink *links,
-                    guint                n_links)
-{
-  g_autoptr(GHashTable) index = index_by_instance_id (links, n_links);
-  guint *numbers = g_new0 (guint, MAX (n_links, 1));
-
-  for (guint i = 0; i < n_links; i++)
-    {
-      guint version = 1;
-      int current = (int) i;
-
-      while (version <= n_links
-             && links[current].deprecated_id != NULL && *links[current].deprecated_id != '\0')
-        {
-          version++;
-          current = replaced_position (index, &links[current]);
-          if (current < 0)
-            break;
-        }
-      numbers[i] = version;
-    }
-  return numbers;
-}
-
-/**
  * rs_version_order:
  * @links: (array length=n_links): the rows of one list, in the order they are shown
  * @n_links: how many
@@ -1360,7 +1323,7 @@ append_replaced (GString        *line,
 
 /**
  * rs_format_version_line:
- * @version: this record's version (rs_version_numbers()); 0 is taken as 1
+ * @version: this record's version (from the store); 0 is taken as 1
  * @edited_at: (nullable): when this version was made from the previous one
  * @newer_version: the version that replaced this one, or 0 when this is the newest
  * @newer_state: where that newer version stands

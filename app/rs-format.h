@@ -137,8 +137,6 @@ typedef struct
   const char *deprecated_id;  /* the version this one replaces, or NULL */
 } RsVersionLink;
 
-guint            *rs_version_numbers            (const RsVersionLink *links,
-                                                 guint                n_links);
 guint            *rs_version_order              (const RsVersionLink *links,
                                                  guint                n_links);
 guint             rs_version_rows_to_show       (const RsVersionLink *rows,

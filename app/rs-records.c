@@ -134,22 +134,6 @@ is_today (gint64 wall_us,
          && g_date_time_get_day_of_year (when) == today_day_of_year;
 }
 
-/* The version of each of @records, from the chain of meta/deprecatedID. */
-static guint *
-number_versions (GPtrArray *records)
-{
-  g_autofree RsVersionLink *links = g_new0 (RsVersionLink, MAX (records->len, 1));
-
-  for (guint i = 0; i < records->len; i++)
-    {
-      RsRecord *record = g_ptr_array_index (records, i);
-
-      links[i].instance_id = record->instance_id;
-      links[i].deprecated_id = record->deprecated_id;
-    }
-  return rs_version_numbers (links, records->len);
-}
-
 /* instanceID → position + 1 in @records. */
 static GHashTable *
 index_records (GPtrArray *records)
@@ -165,30 +149,36 @@ index_records (GPtrArray *records)
   return positions;
 }
 
+/* @record's version (the store numbers them: 1, then +1 for each edit after sending) and, when
+ * it was replaced, the newer version and where that one stands. @newer is the record that
+ * replaced it, or %NULL when there is none or it is gone. */
 static void
-describe_version (GPtrArray       *records,
-                  const guint     *versions,
-                  GHashTable      *positions,
-                  guint            i,
+describe_version (const RsRecord  *record,
+                  const RsRecord  *newer,
                   RsRecordVersion *out)
 {
-  RsRecord *record = g_ptr_array_index (records, i);
-
-  out->version = versions[i];
+  out->version = MAX (record->version, 1);
   out->created_at = record->created_at;
   out->newer_version = 0;
   out->newer_state = RS_DISPLAY_STATE_SENT;
   if (record->superseded_by != NULL)
     {
-      guint newer = GPOINTER_TO_UINT (g_hash_table_lookup (positions, record->superseded_by));
-      RsRecord *newer_record = newer > 0 ? g_ptr_array_index (records, newer - 1) : NULL;
-
-      /* A newer version that is not listed is a deleted draft. */
-      out->newer_version = newer_record != NULL ? versions[newer - 1] : out->version + 1;
-      out->newer_state = rs_records_display_state (newer_record != NULL
-                                                   ? newer_record->state
-                                                   : RS_RECORD_STATE_DELETED);
+      out->newer_version = newer != NULL ? MAX (newer->version, 1) : out->version + 1;
+      out->newer_state = rs_records_display_state (newer != NULL ? newer->state
+                                                                 : RS_RECORD_STATE_DELETED);
     }
+}
+
+/* The record that replaced @record among @records (indexed by index_records()), or %NULL. */
+static RsRecord *
+newer_in (GPtrArray      *records,
+          GHashTable     *positions,
+          const RsRecord *record)
+{
+  guint newer = record->superseded_by != NULL
+                ? GPOINTER_TO_UINT (g_hash_table_lookup (positions, record->superseded_by)) : 0;
+
+  return newer > 0 ? g_ptr_array_index (records, newer - 1) : NULL;
 }
 
 static void
@@ -202,7 +192,6 @@ load_home_thread (GTask        *task,
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GPtrArray) assignments = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree guint *versions = NULL;
   RsOutboxCounts counts = { 0 };
   RsHomeData *data;
 
@@ -219,7 +208,6 @@ load_home_thread (GTask        *task,
 
   data = g_new0 (RsHomeData, 1);
   data->items = g_ptr_array_new_with_free_func ((GDestroyNotify) rs_home_item_free);
-  versions = number_versions (records);
   for (guint i = 0; i < records->len; i++)
     {
       RsRecord *record = g_ptr_array_index (records, i);
@@ -232,7 +220,7 @@ load_home_thread (GTask        *task,
                                record->summary.village, record->summary.household_code,
                                rs_records_display_state (record->state),
                                rs_classification_from_string (record->summary.classification));
-      item->version = versions[i];
+      item->version = MAX (record->version, 1);
       g_ptr_array_add (data->items, item);
       if (record->state != RS_RECORD_STATE_DRAFT
           && is_today (record->updated_at, g_date_time_get_year (now),
@@ -342,7 +330,6 @@ load_sync_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GHashTable) positions = NULL;
-  g_autofree guint *versions = NULL;
   g_autoptr(RsSyncData) data = g_new0 (RsSyncData, 1);
 
   data->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_record_free);
@@ -362,8 +349,7 @@ load_sync_thread (GTask        *task,
       return;
     }
 
-  /* Drafts are not listed, but a draft that replaces a sent version still numbers it. */
-  versions = number_versions (records);
+  /* Drafts are not listed, but a draft that replaces a sent version still says where it is. */
   positions = index_records (records);
 
   for (guint i = 0; i < records->len; i++)
@@ -398,7 +384,7 @@ load_sync_thread (GTask        *task,
       item->state = record->state;
       item->updated_at = record->updated_at;
       item->deprecated_id = g_strdup (record->deprecated_id);
-      describe_version (records, versions, positions, i, &version);
+      describe_version (record, newer_in (records, positions, record), &version);
       item->version = version.version;
       item->created_at = version.created_at;
       item->newer_version = version.newer_version;
@@ -853,28 +839,23 @@ get_version_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) records = rs_store_list_records (source_object, NULL, &error);
-  g_autoptr(GHashTable) positions = NULL;
-  g_autofree guint *versions = NULL;
+  g_autoptr(RsRecord) record = rs_store_get_record (source_object, task_data, &error);
+  g_autoptr(RsRecord) newer = NULL;
   RsRecordVersion *version;
-  guint position;
 
-  if (records == NULL)
+  if (record == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      if (g_error_matches (error, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND))
+        g_task_return_new_error (task, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND,
+                                 _("This household record is no longer on the tablet."));
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  positions = index_records (records);
-  position = GPOINTER_TO_UINT (g_hash_table_lookup (positions, task_data));
-  if (position == 0)
-    {
-      g_task_return_new_error (task, RS_STORE_ERROR, RS_STORE_ERROR_NOT_FOUND,
-                               _("This household record is no longer on the tablet."));
-      return;
-    }
-  versions = number_versions (records);
+  if (record->superseded_by != NULL)
+    newer = rs_store_get_record (source_object, record->superseded_by, NULL);
   version = g_new0 (RsRecordVersion, 1);
-  describe_version (records, versions, positions, position - 1, version);
+  describe_version (record, newer, version);
   g_task_return_pointer (task, version, g_free);
 }
 

@@ -53,7 +53,7 @@ typedef struct
   char          *message;         /* the server's message or the transfer error */
   guint          attempts;
   gint64         next_attempt_at;
-  /* Versions after edits (rs_version_numbers()): two versions of one household must not look
+  /* Versions after edits (the store numbers them: 1, then +1 for each edit after sending): two versions of one household must not look
    * like the same household sent twice. */
   char          *deprecated_id;   /* the version this one replaces, or NULL */
   guint          version;         /* 1 for the first */
@@ -147,7 +147,7 @@ void        rs_records_edit_sent_async    (RsStore             *store,
 RsRecord   *rs_records_edit_sent_finish   (GAsyncResult        *result,
                                            GError             **error);
 
-/* Where one record stands among the versions of its household (rs_version_numbers()). */
+/* Where one record stands among the versions of its household (the store numbers them: 1, then +1 for each edit after sending). */
 typedef struct
 {
   guint          version;         /* 1 for the first */
