@@ -547,6 +547,28 @@ quit_loop (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A source attached to the default context that quits @loop on @signum; the caller destroys it. */
+static GSource *
+watch_signal (int        signum,
+              GMainLoop *loop)
+{
+  GSource *source = g_unix_signal_source_new (signum);
+
+  g_source_set_callback (source, quit_loop, loop, NULL);
+  g_source_attach (source, NULL);
+  return source;
+}
+
+typedef GSource RsSignalWatch;
+
+static void
+unwatch_signal (RsSignalWatch *source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RsSignalWatch, unwatch_signal)
+
 static int
 command_serve (Options *options)
 {
@@ -554,6 +576,8 @@ command_serve (Options *options)
   g_autoptr(RsServer) server = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(RsSignalWatch) sigint = NULL;
+  g_autoptr(RsSignalWatch) sigterm = NULL;
   RsServerConfig config;
 
   rs_server_config_init (&config);
@@ -576,6 +600,12 @@ command_serve (Options *options)
   if (options->max_body > 0)
     config.max_body_bytes = options->max_body;
 
+  /* Signals are caught before the daemon answers anything: a supervisor that sees the port
+   * open and at once sends SIGTERM gets a clean stop, not the default action. */
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = watch_signal (SIGINT, loop);
+  sigterm = watch_signal (SIGTERM, loop);
+
   store = open_store (options, FALSE);
   if (store == NULL)
     {
@@ -594,9 +624,6 @@ command_serve (Options *options)
           rs_server_get_port (server), rs_server_store_backend_name (store));
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, quit_loop, loop);
-  g_unix_signal_add (SIGTERM, quit_loop, loop);
   g_main_loop_run (loop);
   rs_server_stop (server);
   return 0;

@@ -185,7 +185,9 @@ rs_server_config_mhd_options (const RsServerConfig *config)
               (intptr_t) config->connection_memory_limit, NULL);
   add_option (options, MHD_OPTION_CONNECTION_MEMORY_INCREMENT,
               (intptr_t) config->connection_memory_increment, NULL);
-  add_option (options, MHD_OPTION_THREAD_POOL_SIZE, config->thread_pool_size, NULL);
+  /* A pool of one is the daemon's own thread; libmicrohttpd warns if told so explicitly. */
+  if (config->thread_pool_size > 1)
+    add_option (options, MHD_OPTION_THREAD_POOL_SIZE, config->thread_pool_size, NULL);
   add_option (options, MHD_OPTION_LISTEN_BACKLOG_SIZE, config->listen_backlog, NULL);
   add_option (options, MHD_OPTION_STRICT_FOR_CLIENT, config->strict_level, NULL);
   add_option (options, MHD_OPTION_NONCE_NC_SIZE, config->nonce_nc_size, NULL);

@@ -1112,6 +1112,11 @@ START_TEST (test_daemon_limits_set)
   ck_assert (option_value (from_defaults, MHD_OPTION_PER_IP_CONNECTION_LIMIT, &value));
   ck_assert_int_gt (value, 0);
   ck_assert_uint_eq (defaults.max_body_bytes, 10 * 1024 * 1024);
+  /* One thread is the daemon's own: no pool option, which libmicrohttpd would warn about. */
+  defaults.thread_pool_size = 1;
+  g_clear_pointer (&from_defaults, g_array_unref);
+  from_defaults = rs_server_config_mhd_options (&defaults);
+  ck_assert (!option_value (from_defaults, MHD_OPTION_THREAD_POOL_SIZE, &value));
   rs_server_config_clear (&defaults);
 
   if (g_str_equal (backend, "sqlite"))
