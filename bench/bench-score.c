@@ -91,6 +91,27 @@ cpu_time (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+/* Positional count @index of argv, or @fallback; exits with the usage on anything else. */
+static guint
+count_argument (int          argc,
+                char       **argv,
+                int          index,
+                guint        fallback)
+{
+  guint64 value = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (argc <= index)
+    return fallback;
+  if (!g_ascii_string_to_unsigned (argv[index], 10, 1, G_MAXUINT, &value, &error))
+    {
+      fprintf (stderr, "usage: %s [BATCH=100000] [FILES=2000] [SINGLE_RUNS=20000]\n"
+               "%s: %s\n", argv[0], argv[index], error->message);
+      exit (2);
+    }
+  return (guint) value;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -98,15 +119,15 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   const char *data = g_getenv ("RASOAT_DATADIR") != NULL ? g_getenv ("RASOAT_DATADIR")
                                                          : RS_SOURCE_DATADIR;
-  guint batch = argc > 1 ? (guint) atoi (argv[1]) : 100000;
-  guint files = argc > 2 ? (guint) atoi (argv[2]) : 2000;
+  guint batch = count_argument (argc, argv, 1, 100000);
+  guint files = count_argument (argc, argv, 2, 2000);
   g_autoptr(GRand) rand = g_rand_new_with_seed (20261123);
   g_autoptr(RsScorer) scorer = NULL;
   g_autofree char *one = NULL;
   guint counts[6] = { 0 };
   gint64 start, elapsed = 0, generation = 0;
   gsize json_bytes = 0;
-  guint single_runs = argc > 3 ? (guint) atoi (argv[3]) : 20000;
+  guint single_runs = count_argument (argc, argv, 3, 20000);
 
   start = cpu_time ();
   scorer = rs_scorer_new (data, &error);
